@@ -1,0 +1,64 @@
+# Developer commands. `make run` and `make test` are the two that matter (see README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-dev lint format migrate load export worker beat bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(RUN_STAMP)
+install-dev: $(DEV_STAMP)
+
+.env:
+	cp .env.example .env
+
+## run: set everything up (virtualenv, packages, database, curated data) and serve on http://127.0.0.1:8000
+run: install .env migrate load
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+load: install
+	$(BIN)/python manage.py load_her2kb
+
+export: install
+	$(BIN)/python manage.py export_her2kb
+
+## test: the whole suite, on PostgreSQL when DATABASE_URL points at one, else SQLite
+test: install-dev
+	@echo "make test: database = $${DATABASE_URL:-embedded SQLite}, broker = $${REDIS_URL:-none (eager tasks)}"
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## worker / beat: real Celery processes (need REDIS_URL)
+worker: install
+	$(BIN)/celery -A her2kb worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A her2kb beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

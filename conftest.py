@@ -1,0 +1,36 @@
+"""Project-wide pytest configuration: which services the run uses, and shared fixtures."""
+
+import os
+
+import pytest
+from django.conf import settings
+
+
+def pytest_report_header(config) -> list[str]:
+    database = settings.DATABASES["default"]
+    where = database["NAME"] if database["ENGINE"].endswith("sqlite3") else f"{database['HOST']}:{database['PORT']}"
+    return [
+        f"her2kb database: {database['ENGINE'].rsplit('.', 1)[-1]} ({where})",
+        f"her2kb Redis: {settings.REDIS_URL or 'not configured (local-memory cache, eager Celery)'}",
+    ]
+
+
+def services_required() -> bool:
+    """CI sets HER2KB_REQUIRE_SERVICES=1: a test needing PostgreSQL/Redis must then fail, never skip."""
+    return os.environ.get("HER2KB_REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis named by REDIS_URL; skips without one locally, fails without one in CI."""
+    import redis
+
+    if not settings.REDIS_URL:
+        if services_required():
+            pytest.fail("REDIS_URL is not set but HER2KB_REQUIRE_SERVICES=1: this test needs the real Redis.")
+        pytest.skip("REDIS_URL is not set: this test needs a real Redis (CI provides one).")
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"Redis at {settings.REDIS_URL} is unreachable: {error}")
+    return settings.REDIS_URL

@@ -1,0 +1,58 @@
+"""The project as a whole: migrations match the models, system checks pass, settings behave."""
+
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_models_and_migrations_agree():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_system_checks_pass():
+    call_command("check", fail_level="WARNING")
+
+
+def test_healthz_answers_without_touching_the_database(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+
+
+def test_home_page_answers():
+    response = Client().get("/")
+    assert response.status_code == 200
+    assert b"HER2-targeted" in response.content
+
+
+def _import_settings_with(env: dict[str, str]) -> subprocess.CompletedProcess:
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    base_env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "her2kb.settings", "HOME": "/tmp"}
+    return subprocess.run(
+        [sys.executable, "-c", code], env={**base_env, **env}, capture_output=True, text=True, cwd="/tmp"
+    )
+
+
+def test_production_refuses_the_development_secret_key(settings):
+    result = _import_settings_with({"DEBUG": "0", "PYTHONPATH": str(settings.BASE_DIR)})
+    assert result.returncode != 0
+    assert "SECRET_KEY is the development key" in result.stderr
+
+
+def test_production_starts_with_a_real_secret_key_and_a_postgres_url(settings):
+    result = _import_settings_with(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 60,
+            "DATABASE_URL": "postgres://user@db.example:5432/her2kb",
+            "PYTHONPATH": str(settings.BASE_DIR),
+        }
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.postgresql"

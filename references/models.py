@@ -1,0 +1,162 @@
+"""The literature behind every claim: PubMed records, kept true to PubMed by the sync jobs."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from her2kb.models import TimestampedModel
+from her2kb.validators import PMID_PATTERN, validate_doi, validate_pmcid, validate_pmid
+
+MONTH_ABBREVIATIONS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def validate_author_list(value: object) -> None:
+    """Authors are an ordered list of {last_name, fore_name, initials} or {collective_name}."""
+    if not isinstance(value, list):
+        raise ValidationError("Authors must be a list.")
+    for position, author in enumerate(value, start=1):
+        if not isinstance(author, dict) or not (author.get("last_name") or author.get("collective_name")):
+            raise ValidationError(f"Author {position} needs a last_name or a collective_name.")
+
+
+class ReferenceQuerySet(models.QuerySet):
+    def retracted(self) -> ReferenceQuerySet:
+        return self.filter(is_retracted=True)
+
+    def stale(self, *, older_than: datetime.timedelta) -> ReferenceQuerySet:
+        """References never synced, or last synced before `older_than` ago: the nightly re-sync's work."""
+        cutoff = timezone.now() - older_than
+        return self.filter(models.Q(last_synced_at__isnull=True) | models.Q(last_synced_at__lt=cutoff))
+
+
+class Reference(TimestampedModel):
+    """A publication identified by its PMID. Sync owns the bibliographic fields; curators own the rest."""
+
+    # Fields that the PubMed sync writes. Everything else (curator_note, sources, links) is curated.
+    BIBLIOGRAPHIC_FIELDS = (
+        "doi",
+        "pmcid",
+        "title",
+        "authors",
+        "journal",
+        "journal_iso",
+        "pub_year",
+        "pub_month",
+        "pub_day",
+        "pub_date_text",
+        "volume",
+        "issue",
+        "pages",
+        "abstract",
+        "publication_types",
+        "mesh_terms",
+        "is_retracted",
+        "retraction_notice_pmids",
+        "has_erratum",
+        "erratum_pmids",
+    )
+
+    pmid = models.CharField("PMID", max_length=9, unique=True, validators=[validate_pmid])
+    doi = models.CharField("DOI", max_length=255, blank=True, db_index=True, validators=[validate_doi])
+    pmcid = models.CharField("PMCID", max_length=20, blank=True, validators=[validate_pmcid])
+    title = models.TextField(blank=True)
+    authors = models.JSONField(default=list, blank=True, validators=[validate_author_list])
+    journal = models.CharField(max_length=300, blank=True)
+    journal_iso = models.CharField("journal (ISO abbreviation)", max_length=200, blank=True)
+    pub_year = models.PositiveSmallIntegerField("year", null=True, blank=True, db_index=True)
+    pub_month = models.PositiveSmallIntegerField("month", null=True, blank=True)
+    pub_day = models.PositiveSmallIntegerField("day", null=True, blank=True)
+    pub_date_text = models.CharField(
+        "publication date as printed", max_length=100, blank=True, help_text="e.g. '2019 Spring', '1998 Dec-1999 Jan'."
+    )
+    volume = models.CharField(max_length=50, blank=True)
+    issue = models.CharField(max_length=50, blank=True)
+    pages = models.CharField(max_length=50, blank=True)
+    abstract = models.TextField(blank=True, help_text="Labelled sections as 'LABEL: text', one paragraph each.")
+    publication_types = models.JSONField(default=list, blank=True)
+    mesh_terms = models.JSONField("MeSH terms", default=list, blank=True)
+    is_retracted = models.BooleanField(default=False, db_index=True)
+    retraction_notice_pmids = models.JSONField(default=list, blank=True)
+    has_erratum = models.BooleanField(default=False)
+    erratum_pmids = models.JSONField(default=list, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    sync_error = models.TextField(blank=True)
+    curator_note = models.TextField(blank=True)
+    sources = models.JSONField(default=list, blank=True)
+
+    objects = ReferenceQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-pub_year", "-pub_month", "pmid"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pmid__regex=PMID_PATTERN),
+                name="reference_pmid_digits",
+                violation_error_message="A PMID is 1 to 9 digits with no leading zero.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pub_month__isnull=True) | models.Q(pub_month__gte=1, pub_month__lte=12),
+                name="reference_pub_month_range",
+                violation_error_message="The month must be between 1 and 12.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pub_day__isnull=True) | models.Q(pub_day__gte=1, pub_day__lte=31),
+                name="reference_pub_day_range",
+                violation_error_message="The day must be between 1 and 31.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"PMID {self.pmid}: {self.title[:80]}" if self.title else f"PMID {self.pmid}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("references:reference_detail", kwargs={"pmid": self.pmid})
+
+    @property
+    def first_author(self) -> str:
+        if not self.authors:
+            return ""
+        first = self.authors[0]
+        return first.get("collective_name") or f"{first.get('last_name', '')} {first.get('initials', '')}".strip()
+
+    @property
+    def publication_date_display(self) -> str:
+        """The most precise date known: '2022 Jul 7', '2022 Jul', '2022', or the printed text."""
+        if not self.pub_year:
+            return self.pub_date_text
+        parts = [str(self.pub_year)]
+        if self.pub_month:
+            parts.append(MONTH_ABBREVIATIONS[self.pub_month - 1])
+            if self.pub_day:
+                parts.append(str(self.pub_day))
+        return " ".join(parts)
+
+    @property
+    def citation(self) -> str:
+        """A short Vancouver-style citation: 'Modi S, et al. N Engl J Med. 2022;387(1):9-20.'"""
+        authors = self.first_author + (", et al" if len(self.authors) > 1 else "")
+        where = self.journal_iso or self.journal
+        volume = f";{self.volume}" if self.volume else ""
+        issue = f"({self.issue})" if self.issue else ""
+        pages = f":{self.pages}" if self.pages else ""
+        year = self.pub_year or self.pub_date_text
+        return ". ".join(part for part in [authors, where, f"{year}{volume}{issue}{pages}"] if part) + "."
+
+    @property
+    def pubmed_url(self) -> str:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def pmc_url(self) -> str:
+        return f"https://www.ncbi.nlm.nih.gov/pmc/articles/{self.pmcid}/" if self.pmcid else ""

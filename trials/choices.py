@@ -1,0 +1,50 @@
+"""Controlled vocabularies for trials and outcomes."""
+
+from django.db import models
+
+
+class TrialPhase(models.TextChoices):
+    PHASE_1 = "phase_1", "Phase 1"
+    PHASE_1_2 = "phase_1_2", "Phase 1/2"
+    PHASE_2 = "phase_2", "Phase 2"
+    PHASE_2_3 = "phase_2_3", "Phase 2/3"
+    PHASE_3 = "phase_3", "Phase 3"
+    PHASE_4 = "phase_4", "Phase 4"
+
+
+class TrialStatus(models.TextChoices):
+    """ClinicalTrials.gov overall recruitment statuses."""
+
+    NOT_YET_RECRUITING = "not_yet_recruiting", "Not yet recruiting"
+    RECRUITING = "recruiting", "Recruiting"
+    ENROLLING_BY_INVITATION = "enrolling_by_invitation", "Enrolling by invitation"
+    ACTIVE_NOT_RECRUITING = "active_not_recruiting", "Active, not recruiting"
+    COMPLETED = "completed", "Completed"
+    SUSPENDED = "suspended", "Suspended"
+    TERMINATED = "terminated", "Terminated"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class DrugRole(models.TextChoices):
+    EXPERIMENTAL = "experimental", "Experimental"
+    COMPARATOR = "comparator", "Comparator"
+    BACKGROUND = "background", "Background (all arms)"
+
+
+class Endpoint(models.TextChoices):
+    PFS = "pfs", "Progression-free survival"
+    OS = "os", "Overall survival"
+    DFS = "dfs", "Disease-free survival"
+    IDFS = "idfs", "Invasive disease-free survival"
+    EFS = "efs", "Event-free survival"
+    PCR = "pcr", "Pathological complete response"
+    ORR = "orr", "Objective response rate"
+    DOR = "dor", "Duration of response"
+    RFS = "rfs", "Recurrence-free survival"
+    OTHER = "other", "Other"
+
+
+class ValueUnit(models.TextChoices):
+    MONTHS = "months", "months"
+    PERCENT = "percent", "%"

@@ -1,0 +1,200 @@
+"""Clinical trials of HER2-targeted drugs and their published outcomes."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from drugs.choices import Her2Category, TumourType
+from drugs.models import validate_string_list
+from her2kb.models import TimestampedModel
+from her2kb.validators import NCT_PATTERN, validate_nct_id
+
+from .choices import DrugRole, Endpoint, TrialPhase, TrialStatus, ValueUnit
+
+
+class TrialQuerySet(models.QuerySet):
+    def for_list(self) -> TrialQuerySet:
+        """Everything a trial list shows, fetched in a constant number of queries."""
+        return self.prefetch_related("trial_drugs__drug")
+
+    def get_by_identifier(self, identifier: str) -> Trial:
+        """A trial by its NCT number (any case) or its slug: both are public URLs."""
+        if identifier.upper().startswith("NCT"):
+            return self.get(nct_id=identifier.upper())
+        return self.get(slug=identifier)
+
+
+class Trial(TimestampedModel):
+    """A clinical trial, identified by its ClinicalTrials.gov NCT number when it has one."""
+
+    nct_id = models.CharField(
+        "NCT number",
+        max_length=11,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_nct_id],
+        help_text="ClinicalTrials.gov identifier; leave empty for trials without one.",
+    )
+    slug = models.SlugField(max_length=100, unique=True)
+    acronym = models.CharField(max_length=100, blank=True, help_text="e.g. DESTINY-Breast03")
+    title = models.TextField(blank=True)
+    phase = models.CharField(max_length=20, choices=TrialPhase.choices, db_index=True)
+    status = models.CharField(max_length=30, choices=TrialStatus.choices, default=TrialStatus.UNKNOWN, db_index=True)
+    start_date = models.DateField(null=True, blank=True)
+    primary_completion_date = models.DateField(null=True, blank=True)
+    completion_date = models.DateField(null=True, blank=True)
+    sponsor = models.CharField(max_length=200, blank=True)
+    conditions = models.JSONField(default=list, blank=True, validators=[validate_string_list])
+    enrollment = models.PositiveIntegerField(null=True, blank=True)
+    tumour_type = models.CharField(max_length=30, choices=TumourType.choices, blank=True, db_index=True)
+    her2_category = models.CharField("HER2 category", max_length=30, choices=Her2Category.choices, blank=True)
+    design = models.CharField(max_length=300, blank=True, help_text="e.g. Randomized, open-label, multicenter")
+    arms = models.JSONField(default=list, blank=True, validators=[validate_string_list])
+    drugs = models.ManyToManyField("drugs.Drug", through="TrialDrug", related_name="trials", blank=True)
+    primary_endpoint = models.TextField(blank=True)
+    references = models.ManyToManyField("references.Reference", related_name="trials", blank=True)
+    sources = models.JSONField(default=list, blank=True, validators=[validate_string_list])
+    notes = models.TextField(blank=True)
+
+    objects = TrialQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["acronym", "nct_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(nct_id__isnull=True) | models.Q(nct_id__regex=NCT_PATTERN),
+                name="trial_nct_id_format",
+                violation_error_message="An NCT number is 'NCT' followed by exactly 8 digits.",
+            ),
+        ]
+        indexes = [models.Index(Lower("acronym"), name="trial_acronym_lower_idx")]
+
+    def __str__(self) -> str:
+        if self.acronym and self.nct_id:
+            return f"{self.acronym} ({self.nct_id})"
+        return self.acronym or self.nct_id or self.slug
+
+    def get_absolute_url(self) -> str:
+        return reverse("trials:trial_detail", kwargs={"identifier": self.nct_id or self.slug})
+
+    def save(self, *args, **kwargs) -> None:
+        # Unique-but-optional: store "no NCT number" as NULL so that many trials may lack one.
+        self.nct_id = self.nct_id.strip().upper() if self.nct_id else None
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.nct_id:
+            self.nct_id = self.nct_id.strip().upper()
+        if self.start_date and self.primary_completion_date and self.primary_completion_date < self.start_date:
+            raise ValidationError({"primary_completion_date": "Primary completion cannot precede the start."})
+
+    @property
+    def clinicaltrials_gov_url(self) -> str:
+        return f"https://clinicaltrials.gov/study/{self.nct_id}" if self.nct_id else ""
+
+
+class TrialDrug(models.Model):
+    """A drug studied in a trial, and the role it plays there."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="trial_drugs")
+    drug = models.ForeignKey("drugs.Drug", on_delete=models.PROTECT, related_name="trial_roles")
+    role = models.CharField(max_length=20, choices=DrugRole.choices, default=DrugRole.EXPERIMENTAL)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["trial", "role", "drug__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trial", "drug"],
+                name="trialdrug_unique_trial_drug",
+                violation_error_message="This drug is already listed for this trial.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.drug} in {self.trial} ({self.get_role_display()})"
+
+    def get_absolute_url(self) -> str:
+        return self.trial.get_absolute_url()
+
+
+class OutcomeQuerySet(models.QuerySet):
+    def with_hazard_ratio(self) -> OutcomeQuerySet:
+        """Outcomes that can be drawn on a forest plot."""
+        return self.filter(hazard_ratio__isnull=False, ci_lower__isnull=False, ci_upper__isnull=False)
+
+
+class Outcome(TimestampedModel):
+    """A published result of one endpoint of a trial: medians or rates, hazard ratio and its 95% CI."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="outcomes")
+    endpoint = models.CharField(max_length=10, choices=Endpoint.choices)
+    endpoint_label = models.CharField(max_length=200, blank=True, help_text="Detail, e.g. 'PFS by BICR'.")
+    is_primary = models.BooleanField(default=False)
+    population = models.CharField(max_length=200, blank=True, help_text="e.g. HR-positive cohort; ITT.")
+    analysis = models.CharField(max_length=200, blank=True, help_text="e.g. primary analysis; final OS analysis.")
+    experimental_arm = models.CharField(max_length=200, blank=True)
+    control_arm = models.CharField(max_length=200, blank=True)
+    experimental_value = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    control_value = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    value_unit = models.CharField(max_length=10, choices=ValueUnit.choices, blank=True)
+    timepoint = models.CharField(max_length=50, blank=True, help_text="For landmark rates, e.g. '3-year'.")
+    hazard_ratio = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    ci_lower = models.DecimalField("95% CI lower", max_digits=6, decimal_places=3, null=True, blank=True)
+    ci_upper = models.DecimalField("95% CI upper", max_digits=6, decimal_places=3, null=True, blank=True)
+    p_value = models.CharField(max_length=20, blank=True, help_text="As published, e.g. '<0.001' or '0.0002'.")
+    references = models.ManyToManyField("references.Reference", related_name="outcomes", blank=True)
+    notes = models.TextField(blank=True)
+
+    objects = OutcomeQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["trial", "-is_primary", "endpoint", "population", "analysis"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trial", "endpoint", "endpoint_label", "population", "analysis", "timepoint"],
+                name="outcome_unique_per_trial_analysis",
+                violation_error_message="This trial already has this endpoint for this population and analysis.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ci_lower__isnull=True)
+                | models.Q(ci_upper__isnull=True)
+                | models.Q(ci_lower__lt=models.F("ci_upper")),
+                name="outcome_ci_lower_below_upper",
+                violation_error_message="The lower bound of the 95% CI must be below the upper bound.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hazard_ratio__isnull=True)
+                | models.Q(ci_lower__isnull=True)
+                | models.Q(ci_upper__isnull=True)
+                | (models.Q(hazard_ratio__gte=models.F("ci_lower")) & models.Q(hazard_ratio__lte=models.F("ci_upper"))),
+                name="outcome_hr_inside_ci",
+                violation_error_message="The hazard ratio must lie inside its 95% confidence interval.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hazard_ratio__isnull=True) | models.Q(hazard_ratio__gt=0),
+                name="outcome_hr_positive",
+                violation_error_message="A hazard ratio is greater than zero.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = self.endpoint_label or self.get_endpoint_display()
+        return f"{self.trial}: {label}" + (f" ({self.population})" if self.population else "")
+
+    def get_absolute_url(self) -> str:
+        return f"{self.trial.get_absolute_url()}#outcome-{self.pk}"
+
+    def clean(self) -> None:
+        if (self.ci_lower is None) != (self.ci_upper is None):
+            raise ValidationError("Give both bounds of the 95% confidence interval, or neither.")
+        if (self.experimental_value is not None or self.control_value is not None) and not self.value_unit:
+            raise ValidationError({"value_unit": "Say whether the values are months or percentages."})
