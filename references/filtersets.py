@@ -1,0 +1,31 @@
+"""Filters for references: one definition serves the HTML list page and the API."""
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from her2kb.validators import validate_nct_id, validate_pmid
+
+from .models import Reference
+
+
+class ReferenceFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label="Title or abstract")
+    pmid = django_filters.CharFilter(validators=[validate_pmid], label="PMID")
+    doi = django_filters.CharFilter(lookup_expr="iexact", label="DOI")
+    year = django_filters.NumberFilter(field_name="pub_year", label="Year", min_value=1800, max_value=2100)
+    journal = django_filters.CharFilter(method="filter_journal", label="Journal")
+    retracted = django_filters.BooleanFilter(field_name="is_retracted", label="Retracted")
+    trial = django_filters.CharFilter(
+        field_name="trials__nct_id", validators=[validate_nct_id], distinct=True, label="Cited by trial (NCT)"
+    )
+    drug = django_filters.CharFilter(field_name="drugs__slug", distinct=True, label="Cited by drug (slug)")
+
+    class Meta:
+        model = Reference
+        fields = ["q", "pmid", "doi", "year", "journal", "retracted", "trial", "drug"]
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(title__icontains=value) | Q(abstract__icontains=value))
+
+    def filter_journal(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(journal__icontains=value) | Q(journal_iso__icontains=value))
