@@ -151,7 +151,13 @@ class Approval(TimestampedModel):
     approval_type = models.CharField(max_length=30, choices=ApprovalType.choices, default=ApprovalType.REGULAR)
     indication = models.TextField(help_text="The indication as the agency words it.")
     tumour_type = models.CharField(max_length=30, choices=TumourType.choices)
-    her2_category = models.CharField("HER2 category", max_length=30, choices=Her2Category.choices)
+    her2_category = models.CharField(
+        "HER2 category",
+        max_length=30,
+        choices=Her2Category.choices,
+        blank=True,
+        help_text="Empty when eligibility is not defined by HER2 status (e.g. zenocutuzumab: NRG1 fusion).",
+    )
     setting = models.CharField(max_length=30, choices=TherapySetting.choices)
     line_of_therapy = models.CharField(max_length=300, blank=True)
     combination_partners = models.JSONField(default=list, blank=True, validators=[validate_string_list])

@@ -146,10 +146,26 @@ class Outcome(TimestampedModel):
     control_value = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     value_unit = models.CharField(max_length=10, choices=ValueUnit.choices, blank=True)
     timepoint = models.CharField(max_length=50, blank=True, help_text="For landmark rates, e.g. '3-year'.")
+    value_ci_lower = models.DecimalField(
+        "value 95% CI lower",
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="95% CI of the experimental value (single-arm results such as ORR or median DOR).",
+    )
+    value_ci_upper = models.DecimalField(
+        "value 95% CI upper",
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Leave empty when the upper bound was not estimable.",
+    )
     hazard_ratio = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
-    ci_lower = models.DecimalField("95% CI lower", max_digits=6, decimal_places=3, null=True, blank=True)
-    ci_upper = models.DecimalField("95% CI upper", max_digits=6, decimal_places=3, null=True, blank=True)
-    p_value = models.CharField(max_length=20, blank=True, help_text="As published, e.g. '<0.001' or '0.0002'.")
+    ci_lower = models.DecimalField("HR 95% CI lower", max_digits=6, decimal_places=3, null=True, blank=True)
+    ci_upper = models.DecimalField("HR 95% CI upper", max_digits=6, decimal_places=3, null=True, blank=True)
+    p_value = models.CharField(max_length=50, blank=True, help_text="As published, e.g. '<0.001' or '0.0002'.")
     references = models.ManyToManyField("references.Reference", related_name="outcomes", blank=True)
     notes = models.TextField(blank=True)
 
@@ -194,7 +210,17 @@ class Outcome(TimestampedModel):
         return f"{self.trial.get_absolute_url()}#outcome-{self.pk}"
 
     def clean(self) -> None:
+        if (self.ci_lower is not None or self.ci_upper is not None) and self.hazard_ratio is None:
+            raise ValidationError(
+                "The CI fields belong to the hazard ratio; for a single-arm value use the value CI fields."
+            )
         if (self.ci_lower is None) != (self.ci_upper is None):
-            raise ValidationError("Give both bounds of the 95% confidence interval, or neither.")
+            raise ValidationError("Give both bounds of the hazard ratio's 95% confidence interval, or neither.")
+        if (
+            self.value_ci_lower is not None
+            and self.value_ci_upper is not None
+            and self.value_ci_lower >= self.value_ci_upper
+        ):
+            raise ValidationError("The lower bound of the value's 95% CI must be below the upper bound.")
         if (self.experimental_value is not None or self.control_value is not None) and not self.value_unit:
             raise ValidationError({"value_unit": "Say whether the values are months or percentages."})

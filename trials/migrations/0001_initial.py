@@ -397,7 +397,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "p_value",
-                    models.CharField(blank=True, help_text="As published, e.g. '<0.001' or '0.0002'.", max_length=20),
+                    models.CharField(blank=True, help_text="As published, e.g. '<0.001' or '0.0002'.", max_length=50),
                 ),
                 ("notes", models.TextField(blank=True)),
                 ("history_id", models.AutoField(primary_key=True, serialize=False)),
@@ -537,7 +537,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "p_value",
-                    models.CharField(blank=True, help_text="As published, e.g. '<0.001' or '0.0002'.", max_length=20),
+                    models.CharField(blank=True, help_text="As published, e.g. '<0.001' or '0.0002'.", max_length=50),
                 ),
                 ("notes", models.TextField(blank=True)),
                 ("references", models.ManyToManyField(blank=True, related_name="outcomes", to="references.reference")),

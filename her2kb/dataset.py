@@ -1,0 +1,528 @@
+"""
+The curated dataset on disk (data/*.yaml) and its two directions: load into the database, export back.
+
+The files are the reviewable source of truth: one YAML file per record, natural keys for links (drug slug,
+trial NCT number or slug, PMID, an approval's drug + agency + date + indication). Loading is an idempotent
+upsert in one transaction: a bad record stops the load with a message naming its file, and nothing is written.
+Exporting writes the database in the same canonical form, so load → export reproduces the files.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from drugs.models import Approval, Drug, Target
+from references.models import Reference
+from trials.models import Outcome, Trial, TrialDrug
+
+DEFAULT_DATA_DIR = Path(settings.BASE_DIR) / "data"
+
+# Field order in the files. Scalar fields map 1:1 to model fields; relations are listed separately.
+REFERENCE_FIELDS = ["pmid", *Reference.BIBLIOGRAPHIC_FIELDS, "curator_note", "sources"]
+DRUG_FIELDS = [
+    "slug",
+    "name",
+    "brand_names",
+    "synonyms",
+    "drug_class",
+    "targets",
+    "mechanism",
+    "binding_site",
+    "kinase_binding",
+    "payload",
+    "linker",
+    "drug_antibody_ratio",
+    "route",
+    "originator",
+    "development_status",
+    "biosimilar_of",
+    "components",
+    "drugbank_id",
+    "chembl_id",
+    "unii",
+    "ncit_code",
+    "references",
+    "sources",
+    "notes",
+]
+TRIAL_FIELDS = [
+    "slug",
+    "nct_id",
+    "acronym",
+    "title",
+    "phase",
+    "status",
+    "start_date",
+    "primary_completion_date",
+    "completion_date",
+    "sponsor",
+    "conditions",
+    "enrollment",
+    "tumour_type",
+    "her2_category",
+    "design",
+    "arms",
+    "drugs",
+    "primary_endpoint",
+    "references",
+    "sources",
+    "notes",
+    "outcomes",
+]
+OUTCOME_FIELDS = [
+    "endpoint",
+    "endpoint_label",
+    "is_primary",
+    "population",
+    "analysis",
+    "experimental_arm",
+    "control_arm",
+    "experimental_value",
+    "control_value",
+    "value_unit",
+    "timepoint",
+    "value_ci_lower",
+    "value_ci_upper",
+    "hazard_ratio",
+    "ci_lower",
+    "ci_upper",
+    "p_value",
+    "references",
+    "notes",
+]
+APPROVAL_FIELDS = [
+    "drug",
+    "agency",
+    "date",
+    "approval_type",
+    "indication",
+    "tumour_type",
+    "her2_category",
+    "setting",
+    "line_of_therapy",
+    "combination_partners",
+    "pivotal_trials",
+    "no_pivotal_trial_reason",
+    "references",
+    "sources",
+    "notes",
+]
+# Fields that name other records by natural key, resolved after the scalar fields.
+RELATION_FIELDS = {
+    "targets",
+    "biosimilar_of",
+    "components",
+    "references",
+    "drugs",
+    "outcomes",
+    "drug",
+    "pivotal_trials",
+}
+
+
+class DatasetError(Exception):
+    """A record that cannot be loaded; the message names the file and the record."""
+
+    def __init__(self, path: Path | str, message: str):
+        self.path = Path(path)
+        super().__init__(f"{path}: {message}")
+
+
+@dataclass
+class LoadReport:
+    """What a load did, per record type: created / updated / unchanged (and deleted outcomes)."""
+
+    counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, kind: str, outcome: str) -> None:
+        self.counts[kind][outcome] += 1
+
+    @property
+    def changed(self) -> bool:
+        return any(c["created"] or c["updated"] or c["deleted"] for c in self.counts.values())
+
+    def lines(self) -> list[str]:
+        return [
+            f"{kind:<11} created {c['created']:>4}  updated {c['updated']:>4}  unchanged {c['unchanged']:>4}"
+            + (f"  deleted {c['deleted']:>4}" if c["deleted"] else "")
+            for kind, c in self.counts.items()
+        ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files
+# ---------------------------------------------------------------------------------------------
+def read_records(data_dir: Path, kind: str) -> list[tuple[Path, dict]]:
+    """Every YAML record of one kind (drugs, approvals, trials, references), sorted by path."""
+    records = []
+    for path in sorted((data_dir / kind).rglob("*.yaml")):
+        try:
+            record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            raise DatasetError(path, f"not valid YAML: {error}") from error
+        if not isinstance(record, dict):
+            raise DatasetError(path, "a record file must hold one mapping of field: value")
+        records.append((path, record))
+    return records
+
+
+def _check_keys(path: Path, record: dict, allowed: list[str], required: list[str]) -> None:
+    unknown = sorted(set(record) - set(allowed))
+    if unknown:
+        raise DatasetError(path, f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+    missing = [name for name in required if record.get(name) in (None, "", [])]
+    if missing:
+        raise DatasetError(path, f"missing required field(s): {', '.join(missing)}")
+
+
+def _string_list(path: Path, record: dict, name: str) -> list[str]:
+    value = record.get(name) or []
+    if not isinstance(value, list):
+        raise DatasetError(path, f"'{name}' must be a list")
+    return [str(item) for item in value]
+
+
+def _scalar_values(model: type[models.Model], record: dict, names: list[str]) -> dict[str, Any]:
+    """Model field values for the scalar fields of a record, with the model's empty defaults filled in."""
+    values = {}
+    for name in names:
+        if name in RELATION_FIELDS:
+            continue
+        model_field = model._meta.get_field(name)
+        raw = record.get(name)
+        if raw is None:
+            if model_field.null:
+                raw = None
+            elif model_field.has_default():
+                raw = model_field.get_default()
+            else:
+                raw = ""
+        if isinstance(raw, float):
+            raw = repr(raw)  # 0.51, not the binary float 0.5100000000000000088817841970012523
+        values[name] = model_field.to_python(raw) if raw is not None else None
+    return values
+
+
+def _upsert(
+    model: type[models.Model], lookup: dict, values: dict, path: Path, report: LoadReport, kind: str
+) -> models.Model:
+    """Create or update one row from its file values; rows whose values already match are not written."""
+    instance = model.objects.filter(**lookup).first()
+    if instance is None:
+        instance = model(**lookup, **values)
+        outcome = "created"
+    else:
+        if all(_same(getattr(instance, name), value) for name, value in values.items()):
+            report.add(kind, "unchanged")
+            instance._dataset_unchanged = True
+            return instance
+        for name, value in values.items():
+            setattr(instance, name, value)
+        outcome = "updated"
+    try:
+        instance.full_clean(validate_unique=True)
+    except ValidationError as error:
+        raise DatasetError(path, _describe(error)) from error
+    instance.save()
+    instance._dataset_unchanged = False
+    report.add(kind, outcome)
+    return instance
+
+
+def _same(current: Any, new: Any) -> bool:
+    if isinstance(current, Decimal) and new is not None:
+        return current == Decimal(str(new))
+    return current == new
+
+
+def _describe(error: ValidationError) -> str:
+    if hasattr(error, "message_dict"):
+        return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
+    return " ".join(error.messages)
+
+
+def _set_relation(instance: models.Model, name: str, targets: list[models.Model], report: LoadReport, kind: str):
+    """Set a many-to-many relation; count the record as updated if only the relation changed."""
+    manager = getattr(instance, name)
+    if {obj.pk for obj in manager.all()} == {obj.pk for obj in targets}:
+        return
+    manager.set(targets)
+    if getattr(instance, "_dataset_unchanged", False):
+        instance._dataset_unchanged = False
+        report.counts[kind]["unchanged"] -= 1
+        report.add(kind, "updated")
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------
+class _Index:
+    """Look-ups by natural key, with errors that name the file that made the link."""
+
+    def __init__(self):
+        self.references: dict[str, Reference] = {}
+        self.drugs: dict[str, Drug] = {}
+        self.trials: dict[str, Trial] = {}
+
+    def reference_list(self, path: Path, pmids: list[str]) -> list[Reference]:
+        missing = [pmid for pmid in pmids if pmid not in self.references]
+        if missing:
+            raise DatasetError(path, f"cites PMID(s) {', '.join(missing)} with no file in references/")
+        return [self.references[pmid] for pmid in pmids]
+
+    def drug(self, path: Path, slug: str) -> Drug:
+        if slug not in self.drugs:
+            raise DatasetError(path, f"names drug '{slug}' with no file in drugs/")
+        return self.drugs[slug]
+
+    def trial(self, path: Path, key: str) -> Trial:
+        if key not in self.trials:
+            raise DatasetError(path, f"names trial '{key}' with no file in trials/ (by nct_id or slug)")
+        return self.trials[key]
+
+
+def load_dataset(data_dir: Path = DEFAULT_DATA_DIR) -> LoadReport:
+    """Upsert every record under `data_dir` in one transaction. Raises DatasetError and writes nothing on error."""
+    report = LoadReport()
+    index = _Index()
+    with transaction.atomic():
+        _load_references(data_dir, index, report)
+        _load_drugs(data_dir, index, report)
+        _load_trials(data_dir, index, report)
+        _load_approvals(data_dir, index, report)
+    return report
+
+
+def _load_references(data_dir: Path, index: _Index, report: LoadReport) -> None:
+    for path, record in read_records(data_dir, "references"):
+        _check_keys(path, record, REFERENCE_FIELDS, ["pmid", "title"])
+        pmid = str(record["pmid"])
+        if pmid in index.references:
+            raise DatasetError(path, f"PMID {pmid} appears in more than one file")
+        values = _scalar_values(Reference, record, REFERENCE_FIELDS[1:])
+        index.references[pmid] = _upsert(Reference, {"pmid": pmid}, values, path, report, "references")
+
+
+def _load_drugs(data_dir: Path, index: _Index, report: LoadReport) -> None:
+    records = read_records(data_dir, "drugs")
+    targets = {target.symbol: target for target in Target.objects.all()}
+    for path, record in records:
+        _check_keys(path, record, DRUG_FIELDS, ["slug", "name", "drug_class"])
+        slug = record["slug"]
+        if slug in index.drugs:
+            raise DatasetError(path, f"drug slug '{slug}' appears in more than one file")
+        values = _scalar_values(Drug, record, DRUG_FIELDS[1:])
+        drug = _upsert(Drug, {"slug": slug}, values, path, report, "drugs")
+        index.drugs[slug] = drug
+        drug_targets = []
+        for symbol in _string_list(path, record, "targets"):
+            if symbol not in targets:
+                targets[symbol], _ = Target.objects.get_or_create(symbol=symbol)
+            drug_targets.append(targets[symbol])
+        _set_relation(drug, "targets", drug_targets, report, "drugs")
+        _set_relation(
+            drug, "references", index.reference_list(path, _string_list(path, record, "references")), report, "drugs"
+        )
+    # Second pass: links between drugs, now that every drug exists.
+    for path, record in records:
+        drug = index.drugs[record["slug"]]
+        reference_product = index.drug(path, record["biosimilar_of"]) if record.get("biosimilar_of") else None
+        if drug.biosimilar_of_id != (reference_product.pk if reference_product else None):
+            drug.biosimilar_of = reference_product
+            drug.save(update_fields=["biosimilar_of", "updated_at"])
+            if getattr(drug, "_dataset_unchanged", False):
+                drug._dataset_unchanged = False
+                report.counts["drugs"]["unchanged"] -= 1
+                report.add("drugs", "updated")
+        components = [index.drug(path, slug) for slug in _string_list(path, record, "components")]
+        _set_relation(drug, "components", components, report, "drugs")
+
+
+def _load_trials(data_dir: Path, index: _Index, report: LoadReport) -> None:
+    for path, record in read_records(data_dir, "trials"):
+        _check_keys(path, record, TRIAL_FIELDS, ["slug", "phase"])
+        slug, nct_id = record["slug"], record.get("nct_id")
+        for key in filter(None, [slug, nct_id]):
+            if key in index.trials:
+                raise DatasetError(path, f"trial '{key}' appears in more than one file")
+        lookup = {"nct_id": nct_id} if nct_id else {"slug": slug}
+        values = _scalar_values(Trial, record, [name for name in TRIAL_FIELDS if name not in lookup])
+        trial = _upsert(Trial, lookup, values, path, report, "trials")
+        index.trials[slug] = trial
+        if nct_id:
+            index.trials[nct_id] = trial
+        _set_relation(
+            trial, "references", index.reference_list(path, _string_list(path, record, "references")), report, "trials"
+        )
+        _load_trial_drugs(path, record, trial, index)
+        _load_outcomes(path, record, trial, index, report)
+
+
+def _load_trial_drugs(path: Path, record: dict, trial: Trial, index: _Index) -> None:
+    wanted = {}
+    for entry in record.get("drugs") or []:
+        if not isinstance(entry, dict) or "drug" not in entry:
+            raise DatasetError(path, "each entry of 'drugs' needs {drug: <slug>, role: <role>}")
+        wanted[index.drug(path, entry["drug"]).pk] = entry.get("role", "experimental")
+    current = {row.drug_id: row for row in trial.trial_drugs.all()}
+    for drug_id, row in current.items():
+        if drug_id not in wanted:
+            row.delete()
+    for drug_id, role in wanted.items():
+        row = current.get(drug_id) or TrialDrug(trial=trial, drug_id=drug_id)
+        if row.pk and row.role == role:
+            continue
+        row.role = role
+        try:
+            row.full_clean()
+        except ValidationError as error:
+            raise DatasetError(path, f"drugs: {_describe(error)}") from error
+        row.save()
+
+
+def _load_outcomes(path: Path, record: dict, trial: Trial, index: _Index, report: LoadReport) -> None:
+    kept = set()
+    for position, outcome_record in enumerate(record.get("outcomes") or [], start=1):
+        where = f"{path} (outcome {position})"
+        if not isinstance(outcome_record, dict):
+            raise DatasetError(where, "an outcome must be a mapping")
+        _check_keys(Path(where), outcome_record, OUTCOME_FIELDS, ["endpoint", "references"])
+        values = _scalar_values(Outcome, outcome_record, OUTCOME_FIELDS)
+        key_names = ["endpoint", "endpoint_label", "population", "analysis", "timepoint"]
+        lookup = {"trial": trial, **{name: values.pop(name) for name in key_names}}
+        outcome = _upsert(Outcome, lookup, values, Path(where), report, "outcomes")
+        kept.add(outcome.pk)
+        pmids = _string_list(Path(where), outcome_record, "references")
+        _set_relation(outcome, "references", index.reference_list(Path(where), pmids), report, "outcomes")
+    # The trial's file lists all its outcomes: those no longer listed were removed by a curator.
+    for stale in trial.outcomes.exclude(pk__in=kept):
+        stale.delete()
+        report.add("outcomes", "deleted")
+
+
+def _load_approvals(data_dir: Path, index: _Index, report: LoadReport) -> None:
+    seen = {}
+    for path, record in read_records(data_dir, "approvals"):
+        _check_keys(path, record, APPROVAL_FIELDS, ["drug", "agency", "date", "indication", "sources"])
+        drug = index.drug(path, record["drug"])
+        values = _scalar_values(Approval, record, APPROVAL_FIELDS[1:])
+        key = (drug.pk, values["agency"], values["date"], values["indication"])
+        if key in seen:
+            raise DatasetError(path, f"same drug, agency, date and indication as {seen[key]}")
+        seen[key] = path
+        pivotal = [index.trial(path, key) for key in _string_list(path, record, "pivotal_trials")]
+        if not pivotal and not values["no_pivotal_trial_reason"]:
+            raise DatasetError(path, "give pivotal_trials or a no_pivotal_trial_reason")
+        lookup = {name: values.pop(name) for name in ["agency", "date", "indication"]}
+        approval = _upsert(Approval, {"drug": drug, **lookup}, values, path, report, "approvals")
+        _set_relation(approval, "pivotal_trials", pivotal, report, "approvals")
+        _set_relation(
+            approval,
+            "references",
+            index.reference_list(path, _string_list(path, record, "references")),
+            report,
+            "approvals",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Exporting
+# ---------------------------------------------------------------------------------------------
+def _plain(value: Any) -> Any:
+    """A model value as YAML should hold it: Decimals as numbers, dates as dates."""
+    if isinstance(value, Decimal):
+        normalized = value.normalize()
+        return int(normalized) if normalized == normalized.to_integral_value() else float(normalized)
+    return value
+
+
+def _record(instance: models.Model, names: list[str], relations: dict[str, Any]) -> dict:
+    """The canonical file form: documented field order, empty values left out."""
+    record = {}
+    for name in names:
+        value = relations[name] if name in relations else _plain(getattr(instance, name))
+        if value in (None, "", [], False) and name not in ("pmid",):
+            continue
+        record[name] = value
+    return record
+
+
+def _pmids(manager) -> list[str]:
+    return sorted((reference.pmid for reference in manager.all()), key=int)
+
+
+def dataset_records() -> dict[str, dict]:
+    """Every record of the database as {relative path: record}, in canonical form."""
+    files: dict[str, dict] = {}
+    for reference in Reference.objects.order_by("pmid"):
+        files[f"references/{reference.pmid}.yaml"] = _record(reference, REFERENCE_FIELDS, {})
+    for drug in Drug.objects.select_related("biosimilar_of").prefetch_related("targets", "components", "references"):
+        relations = {
+            "targets": [target.symbol for target in drug.targets.all()],
+            "biosimilar_of": drug.biosimilar_of.slug if drug.biosimilar_of else None,
+            "components": sorted(component.slug for component in drug.components.all()),
+            "references": _pmids(drug.references),
+        }
+        files[f"drugs/{drug.slug}.yaml"] = _record(drug, DRUG_FIELDS, relations)
+    trials = Trial.objects.prefetch_related("references", "trial_drugs__drug", "outcomes__references")
+    for trial in trials:
+        outcomes = [
+            _record(outcome, OUTCOME_FIELDS, {"references": _pmids(outcome.references)})
+            for outcome in trial.outcomes.all()
+        ]
+        relations = {
+            "drugs": [
+                {"drug": row.drug.slug, "role": row.role}
+                for row in sorted(trial.trial_drugs.all(), key=lambda row: (row.role, row.drug.slug))
+            ],
+            "references": _pmids(trial.references),
+            "outcomes": outcomes,
+        }
+        files[f"trials/{trial.slug}.yaml"] = _record(trial, TRIAL_FIELDS, relations)
+    approvals = Approval.objects.select_related("drug").prefetch_related("pivotal_trials", "references")
+    clashes: Counter = Counter()
+    for approval in approvals.order_by("drug__slug", "agency", "date", "tumour_type", "indication"):
+        stem = (
+            f"approvals/{approval.drug.slug}/{approval.agency.lower()}-{approval.date:%Y-%m-%d}-{approval.tumour_type}"
+        )
+        clashes[stem] += 1
+        suffix = f"-{clashes[stem]}" if clashes[stem] > 1 else ""
+        relations = {
+            "drug": approval.drug.slug,
+            "pivotal_trials": sorted(trial.nct_id or trial.slug for trial in approval.pivotal_trials.all()),
+            "references": _pmids(approval.references),
+        }
+        files[f"{stem}{suffix}.yaml"] = _record(approval, APPROVAL_FIELDS, relations)
+    return files
+
+
+def dump_record(record: dict) -> str:
+    return yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
+
+
+def export_dataset(data_dir: Path = DEFAULT_DATA_DIR) -> int:
+    """Write the database as the curated files under `data_dir`, replacing old record files. Returns the count."""
+    files = dataset_records()
+    for kind in ("references", "drugs", "trials", "approvals"):
+        for old in (data_dir / kind).rglob("*.yaml") if (data_dir / kind).exists() else []:
+            if str(old.relative_to(data_dir)) not in files:
+                old.unlink()
+    for relative, record in files.items():
+        path = data_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = dump_record(record)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    for directory in sorted((data_dir / "approvals").glob("*"), reverse=True):
+        if directory.is_dir() and not any(directory.iterdir()):
+            directory.rmdir()
+    return len(files)
