@@ -79,3 +79,4 @@ class TherapySetting(models.TextChoices):
     METASTATIC_SECOND_LINE = "metastatic_second_line", "Advanced/metastatic, second line"
     METASTATIC_LATER_LINE = "metastatic_later_line", "Advanced/metastatic, later line"
     METASTATIC = "metastatic", "Advanced/metastatic, any line"
+    EARLY_AND_METASTATIC = "early_and_metastatic", "Early and metastatic (whole label, e.g. biosimilars)"

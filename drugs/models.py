@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -49,7 +51,31 @@ class DrugQuerySet(models.QuerySet):
 
     def for_list(self) -> DrugQuerySet:
         """Everything a list of drugs shows, fetched in a constant number of queries."""
-        return self.prefetch_related("targets").annotate(approval_count=models.Count("approvals"))
+        return self.prefetch_related("targets").annotate(
+            # distinct: a filter across approvals (e.g. by tumour) adds a join that would multiply the count.
+            approval_count=models.Count("approvals", distinct=True)
+        )
+
+    def for_detail(self) -> DrugQuerySet:
+        """Everything a drug's page shows: approvals with their pivotal trials, their results, the trials it is studied
+        in with their outcomes, components, biosimilars and references, in a constant number of queries."""
+        return self.select_related("biosimilar_of").prefetch_related(
+            "targets",
+            "components",
+            "biosimilars",
+            "approvals__pivotal_trials__outcomes",
+            "trial_roles__trial__outcomes",
+            "references",
+        )
+
+    def by_class(self) -> DrugQuerySet:
+        """Ordered by drug class in the order the classes are listed in `DrugClass`, then by name."""
+        order = models.Case(
+            *(models.When(drug_class=value, then=models.Value(i)) for i, value in enumerate(DrugClass.values)),
+            default=models.Value(len(DrugClass.values)),
+            output_field=models.IntegerField(),
+        )
+        return self.order_by(order, "name")
 
 
 class Drug(TimestampedModel):
@@ -128,6 +154,18 @@ class Drug(TimestampedModel):
             raise ValidationError("Payload, linker and drug-to-antibody ratio apply to ADCs only.")
 
     @property
+    def identifier_links(self) -> list[tuple[str, str, str]]:
+        """(database, identifier, URL) for each identifier the drug has, in a fixed order."""
+        links = [
+            ("DrugBank", self.drugbank_id, "https://go.drugbank.com/drugs/{}"),
+            ("ChEMBL", self.chembl_id, "https://www.ebi.ac.uk/chembl/compound_report_card/{}/"),
+            ("UNII (FDA GSRS)", self.unii, "https://gsrs.ncats.nih.gov/ginas/app/beta/substances/{}"),
+            ("NCI Thesaurus", self.ncit_code, "https://evsexplore.semantics.cancer.gov/evsexplore/concept/ncit/{}"),
+        ]
+        # Quoted: identifiers are curated text, and a stray character must not break out of the URL path.
+        return [(label, value, url.format(quote(value.strip(), safe=""))) for label, value, url in links if value]
+
+    @property
     def display_name(self) -> str:
         """INN followed by the first brand name, as clinicians say it: 'trastuzumab deruxtecan (Enhertu)'."""
         return f"{self.name} ({self.brand_names[0]})" if self.brand_names else self.name
@@ -141,6 +179,32 @@ class ApprovalQuerySet(models.QuerySet):
     def latest_first(self) -> ApprovalQuerySet:
         return self.order_by("-date", "drug__name")
 
+    def indications(self) -> list[dict[str, object]]:
+        """Each (tumour type, HER2 category) pair that has approvals, with labels and how many approvals,
+        in the order of the choices (breast first). One query."""
+        tumours, categories = dict(TumourType.choices), dict(Her2Category.choices)
+        rows = self.values("tumour_type", "her2_category").annotate(approval_count=models.Count("pk")).order_by()
+
+        def choice_order(row: dict) -> tuple[int, int]:
+            # Unknown values (none should exist) sort last instead of failing the home page.
+            return (
+                list(tumours).index(row["tumour_type"]) if row["tumour_type"] in tumours else len(tumours),
+                list(categories).index(row["her2_category"]) if row["her2_category"] in categories else len(categories),
+            )
+
+        return [
+            {
+                **row,
+                "tumour_label": tumours.get(row["tumour_type"], row["tumour_type"]),
+                "her2_label": categories.get(row["her2_category"], row["her2_category"]),
+            }
+            for row in sorted(rows, key=choice_order)
+        ]
+
+    def with_pivotal_results(self) -> ApprovalQuerySet:
+        """Also fetch the pivotal trials' outcomes, so a table can show the result behind each approval."""
+        return self.prefetch_related("pivotal_trials__outcomes")
+
 
 class Approval(TimestampedModel):
     """One regulatory decision: an agency authorising a drug for an indication on a date."""
@@ -148,7 +212,12 @@ class Approval(TimestampedModel):
     drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="approvals")
     agency = models.CharField(max_length=10, choices=Agency.choices)
     date = models.DateField(help_text="The approval date stated by the agency.")
-    approval_type = models.CharField(max_length=30, choices=ApprovalType.choices, default=ApprovalType.REGULAR)
+    approval_type = models.CharField(
+        max_length=30,
+        choices=ApprovalType.choices,
+        blank=True,
+        help_text="Empty only when the agency's announcement does not say (never guessed).",
+    )
     indication = models.TextField(help_text="The indication as the agency words it.")
     tumour_type = models.CharField(max_length=30, choices=TumourType.choices)
     her2_category = models.CharField(

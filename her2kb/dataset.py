@@ -99,6 +99,8 @@ OUTCOME_FIELDS = [
     "references",
     "notes",
 ]
+# What tells two outcomes of one trial apart (the model's unique constraint).
+OUTCOME_KEY = ["endpoint", "endpoint_label", "population", "analysis", "timepoint", "experimental_arm", "control_arm"]
 APPROVAL_FIELDS = [
     "drug",
     "agency",
@@ -390,15 +392,17 @@ def _load_trial_drugs(path: Path, record: dict, trial: Trial, index: _Index) -> 
 
 
 def _load_outcomes(path: Path, record: dict, trial: Trial, index: _Index, report: LoadReport) -> None:
-    kept = set()
+    kept, seen_keys = set(), set()
     for position, outcome_record in enumerate(record.get("outcomes") or [], start=1):
         where = f"{path} (outcome {position})"
         if not isinstance(outcome_record, dict):
             raise DatasetError(where, "an outcome must be a mapping")
         _check_keys(Path(where), outcome_record, OUTCOME_FIELDS, ["endpoint", "references"])
         values = _scalar_values(Outcome, outcome_record, OUTCOME_FIELDS)
-        key_names = ["endpoint", "endpoint_label", "population", "analysis", "timepoint"]
-        lookup = {"trial": trial, **{name: values.pop(name) for name in key_names}}
+        lookup = {"trial": trial, **{name: values.pop(name) for name in OUTCOME_KEY}}
+        if tuple(lookup.values()) in seen_keys:
+            raise DatasetError(where, "repeats the endpoint, arms, population, analysis and timepoint of another")
+        seen_keys.add(tuple(lookup.values()))
         outcome = _upsert(Outcome, lookup, values, Path(where), report, "outcomes")
         kept.add(outcome.pk)
         pmids = _string_list(Path(where), outcome_record, "references")

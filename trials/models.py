@@ -21,6 +21,13 @@ class TrialQuerySet(models.QuerySet):
         """Everything a trial list shows, fetched in a constant number of queries."""
         return self.prefetch_related("trial_drugs__drug")
 
+    def for_detail(self) -> TrialQuerySet:
+        """Everything a trial's page shows: drugs and roles, outcomes with their references, the
+        approvals the trial supports, and references, in a constant number of queries."""
+        return self.prefetch_related(
+            "trial_drugs__drug", "outcomes__references", "references", "supported_approvals__drug"
+        )
+
     def get_by_identifier(self, identifier: str) -> Trial:
         """A trial by its NCT number (any case) or its slug: both are public URLs."""
         if identifier.upper().startswith("NCT"):
@@ -93,6 +100,11 @@ class Trial(TimestampedModel):
             self.nct_id = self.nct_id.strip().upper()
         if self.start_date and self.primary_completion_date and self.primary_completion_date < self.start_date:
             raise ValidationError({"primary_completion_date": "Primary completion cannot precede the start."})
+
+    @property
+    def primary_outcomes(self) -> list[Outcome]:
+        """The outcomes of primary endpoints. Filters in Python so a prefetched `outcomes` is reused."""
+        return [outcome for outcome in self.outcomes.all() if outcome.is_primary]
 
     @property
     def clinicaltrials_gov_url(self) -> str:
@@ -176,16 +188,25 @@ class Outcome(TimestampedModel):
         ordering = ["trial", "-is_primary", "endpoint", "population", "analysis"]
         constraints = [
             models.UniqueConstraint(
-                fields=["trial", "endpoint", "endpoint_label", "population", "analysis", "timepoint"],
-                name="outcome_unique_per_trial_analysis",
-                violation_error_message="This trial already has this endpoint for this population and analysis.",
+                fields=[
+                    "trial",
+                    "endpoint",
+                    "endpoint_label",
+                    "population",
+                    "analysis",
+                    "timepoint",
+                    "experimental_arm",
+                    "control_arm",
+                ],
+                name="outcome_unique_per_comparison",
+                violation_error_message="This trial already has this endpoint for these arms, population and analysis.",
             ),
             models.CheckConstraint(
                 condition=models.Q(ci_lower__isnull=True)
                 | models.Q(ci_upper__isnull=True)
                 | models.Q(ci_lower__lt=models.F("ci_upper")),
                 name="outcome_ci_lower_below_upper",
-                violation_error_message="The lower bound of the 95% CI must be below the upper bound.",
+                violation_error_message="The lower bound of the 95%% CI must be below the upper bound.",
             ),
             models.CheckConstraint(
                 condition=models.Q(hazard_ratio__isnull=True)
@@ -193,7 +214,7 @@ class Outcome(TimestampedModel):
                 | models.Q(ci_upper__isnull=True)
                 | (models.Q(hazard_ratio__gte=models.F("ci_lower")) & models.Q(hazard_ratio__lte=models.F("ci_upper"))),
                 name="outcome_hr_inside_ci",
-                violation_error_message="The hazard ratio must lie inside its 95% confidence interval.",
+                violation_error_message="The hazard ratio must lie inside its 95%% confidence interval.",
             ),
             models.CheckConstraint(
                 condition=models.Q(hazard_ratio__isnull=True) | models.Q(hazard_ratio__gt=0),
