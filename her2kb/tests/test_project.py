@@ -32,7 +32,10 @@ def test_home_page_answers():
 
 
 def _import_settings_with(env: dict[str, str]) -> subprocess.CompletedProcess:
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'])"
+    )
     base_env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "her2kb.settings", "HOME": "/tmp"}
     return subprocess.run(
         [sys.executable, "-c", code], env={**base_env, **env}, capture_output=True, text=True, cwd="/tmp"
