@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('references', '0003_outcome_unique_per_comparison'),
+        ('references', '0002_curators_group'),
         ('trials', '0002_add_outcome_value_ci'),
     ]
 
