@@ -441,12 +441,27 @@ def _load_approvals(data_dir: Path, index: _Index, report: LoadReport) -> None:
 # ---------------------------------------------------------------------------------------------
 # Exporting
 # ---------------------------------------------------------------------------------------------
+# Key order for mappings inside JSON fields (authors). PostgreSQL's jsonb does not keep key order, so the
+# export imposes one; keys not listed follow alphabetically.
+JSON_KEY_ORDER = ["last_name", "fore_name", "initials", "collective_name", "affiliation"]
+
+
 def _plain(value: Any) -> Any:
-    """A model value as YAML should hold it: Decimals as numbers, dates as dates."""
+    """A model value as YAML should hold it: Decimals as numbers, dates as dates, JSON keys in a fixed order."""
     if isinstance(value, Decimal):
         normalized = value.normalize()
         return int(normalized) if normalized == normalized.to_integral_value() else float(normalized)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        rank = {key: position for position, key in enumerate(JSON_KEY_ORDER)}
+        return {key: _plain(value[key]) for key in sorted(value, key=lambda key: (rank.get(key, len(rank)), key))}
     return value
+
+
+def _text_key(*values: Any) -> tuple:
+    """Sort key computed in Python, so that the export's order does not depend on the database's collation."""
+    return tuple("" if value is None else str(value) for value in values)
 
 
 def _record(instance: models.Model, names: list[str], relations: dict[str, Any]) -> dict:
@@ -471,7 +486,7 @@ def dataset_records() -> dict[str, dict]:
         files[f"references/{reference.pmid}.yaml"] = _record(reference, REFERENCE_FIELDS, {})
     for drug in Drug.objects.select_related("biosimilar_of").prefetch_related("targets", "components", "references"):
         relations = {
-            "targets": [target.symbol for target in drug.targets.all()],
+            "targets": sorted(target.symbol for target in drug.targets.all()),
             "biosimilar_of": drug.biosimilar_of.slug if drug.biosimilar_of else None,
             "components": sorted(component.slug for component in drug.components.all()),
             "references": _pmids(drug.references),
@@ -479,9 +494,12 @@ def dataset_records() -> dict[str, dict]:
         files[f"drugs/{drug.slug}.yaml"] = _record(drug, DRUG_FIELDS, relations)
     trials = Trial.objects.prefetch_related("references", "trial_drugs__drug", "outcomes__references")
     for trial in trials:
+        ordered_outcomes = sorted(
+            trial.outcomes.all(),
+            key=lambda outcome: (not outcome.is_primary, *_text_key(*(getattr(outcome, name) for name in OUTCOME_KEY))),
+        )
         outcomes = [
-            _record(outcome, OUTCOME_FIELDS, {"references": _pmids(outcome.references)})
-            for outcome in trial.outcomes.all()
+            _record(outcome, OUTCOME_FIELDS, {"references": _pmids(outcome.references)}) for outcome in ordered_outcomes
         ]
         relations = {
             "drugs": [
@@ -494,7 +512,10 @@ def dataset_records() -> dict[str, dict]:
         files[f"trials/{trial.slug}.yaml"] = _record(trial, TRIAL_FIELDS, relations)
     approvals = Approval.objects.select_related("drug").prefetch_related("pivotal_trials", "references")
     clashes: Counter = Counter()
-    for approval in approvals.order_by("drug__slug", "agency", "date", "tumour_type", "indication"):
+    ordered = sorted(
+        approvals, key=lambda a: _text_key(a.drug.slug, a.agency, a.date.isoformat(), a.tumour_type, a.indication)
+    )
+    for approval in ordered:
         stem = (
             f"approvals/{approval.drug.slug}/{approval.agency.lower()}-{approval.date:%Y-%m-%d}-{approval.tumour_type}"
         )
