@@ -60,5 +60,10 @@ worker: install
 beat: install
 	$(BIN)/celery -A her2kb beat --loglevel=INFO
 
+## bench: scale data + gunicorn (production settings) + wrk; prints a table, writes bench-results/latest.json
+bench: install-dev
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
