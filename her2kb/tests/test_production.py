@@ -1,0 +1,154 @@
+"""Production readiness: deploy checks, security headers, the page cache, and surviving a Redis outage."""
+
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.test import Client, override_settings
+
+from drugs.models import Drug
+from drugs.tests.factories import DrugFactory
+
+pytestmark = pytest.mark.django_db
+
+# A Redis client pointed at a port where nothing listens: a real connection failure, as when Redis is down.
+REDIS_DOWN = {
+    "default": {
+        "BACKEND": "her2kb.cache.TolerantRedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+}
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_production_settings_pass_check_deploy_with_zero_warnings(settings):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/tmp",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "her2kb.example.org",
+        "DATABASE_URL": f"sqlite:////tmp/her2kb-deploy-check-{secrets.token_hex(4)}.sqlite3",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_pages_carry_security_headers():
+    response = Client().get("/")
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_a_cached_page_is_served_without_touching_the_database(django_assert_num_queries):
+    DrugFactory()
+    client = Client()
+    first = client.get("/drugs/")
+    assert first["X-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        second = client.get("/drugs/")
+    assert second["X-Cache"] == "hit"
+    assert second.content == first.content
+
+
+def test_a_curator_edit_invalidates_cached_pages():
+    drug = DrugFactory(name="before edit")
+    client = Client()
+    assert b"before edit" in client.get(drug.get_absolute_url()).content
+    drug.name = "after edit"
+    drug.save()
+    response = client.get(drug.get_absolute_url())
+    assert response["X-Cache"] == "miss"
+    assert b"after edit" in response.content
+
+
+def test_query_strings_are_cached_separately():
+    client = Client()
+    client.get("/approvals/", {"agency": "FDA"})
+    assert client.get("/approvals/", {"agency": "EMA"})["X-Cache"] == "miss"
+
+
+def test_signed_in_users_are_never_served_from_the_cache():
+    user = User.objects.create_user("reader", password="a-long-test-password")
+    client = Client()
+    client.get("/")
+    client.force_login(user)
+    assert "X-Cache" not in client.get("/")
+
+
+def test_conditional_get_answers_304_on_a_matching_etag():
+    client = Client()
+    response = client.get("/about/")
+    assert response.has_header("ETag")
+    again = client.get("/about/", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_admin_login_is_rate_limited_after_repeated_failures(settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    User.objects.create_user("curator", password="the-right-password", is_staff=True)
+    client = Client()
+    for _ in range(3):
+        response = client.post("/admin/login/", {"username": "curator", "password": "wrong"})
+        assert response.status_code == 200
+    blocked = client.post("/admin/login/", {"username": "curator", "password": "the-right-password"})
+    assert blocked.status_code == 429
+    assert blocked["Retry-After"] == str(settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    assert b"Too many failed sign-in attempts" in blocked.content
+
+
+@override_settings(CACHES=REDIS_DOWN)
+def test_pages_and_api_still_serve_when_redis_is_down():
+    DrugFactory(name="served without redis")
+    client = Client()
+    assert b"served without redis" in client.get("/drugs/").content
+    assert client.get("/").status_code == 200
+    response = client.get("/api/v1/drugs/")
+    assert response.status_code == 200
+    assert b"served without redis" in response.content
+
+
+@override_settings(CACHES=REDIS_DOWN)
+def test_curator_edits_still_save_when_redis_is_down():
+    admin = User.objects.create_superuser("editor", password="a-long-test-password")
+    drug = DrugFactory(name="old name")
+    client = Client()
+    client.force_login(admin)
+    response = client.post(
+        f"/admin/drugs/drug/{drug.pk}/change/",
+        {
+            "name": "new name",
+            "slug": drug.slug,
+            "brand_names": "[]",
+            "synonyms": "[]",
+            "drug_class": drug.drug_class,
+            "development_status": drug.development_status,
+            "sources": '["https://example.org"]',
+            "approvals-TOTAL_FORMS": "0",
+            "approvals-INITIAL_FORMS": "0",
+            "approvals-MIN_NUM_FORMS": "0",
+            "approvals-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    assert Drug.objects.get(pk=drug.pk).name == "new name"
