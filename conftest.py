@@ -34,3 +34,14 @@ def redis_url() -> str:
     except redis.RedisError as error:
         pytest.fail(f"Redis at {settings.REDIS_URL} is unreachable: {error}")
     return settings.REDIS_URL
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Every test starts with an empty cache: a page cached by one test must not answer in the next,
+    whose rolled-back data the cache's data version cannot see."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,13 +1,15 @@
 """The curators' screens for drugs and approvals."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from django.db.models import QuerySet
+
+from her2kb.admin_tools import CuratedAdmin, ReleasePublishMixin, ReviewStatusFilter, mark_reviewed
 
 from .models import Approval, Drug, Target
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(admin.ModelAdmin):  # a short fixed vocabulary, without history
     list_display = ["symbol", "name"]
     search_fields = ["symbol", "name"]
 
@@ -30,15 +32,27 @@ class ApprovalInline(admin.StackedInline):
     ]
 
 
+class ApprovalProvenanceFilter(admin.SimpleListFilter):
+    title = "provenance"
+    parameter_name = "provenance"
+
+    def lookups(self, request, model_admin):
+        return [("missing", "No sources")]
+
+    def queryset(self, request, queryset: QuerySet[Approval]) -> QuerySet[Approval]:
+        return queryset.without_sources() if self.value() == "missing" else queryset
+
+
 @admin.register(Drug)
-class DrugAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "brand_list", "drug_class", "development_status", "route", "updated_at"]
-    list_filter = ["drug_class", "development_status", "route", "targets"]
+class DrugAdmin(ReleasePublishMixin, CuratedAdmin):
+    list_display = ["name", "brand_list", "drug_class", "development_status", "route", "updated_at", "last_reviewed_at"]
+    list_filter = ["drug_class", "development_status", "route", "targets", ReviewStatusFilter]
     search_fields = ["name", "slug", "brand_names", "synonyms", "originator"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["targets", "biosimilar_of", "components", "references"]
     inlines = [ApprovalInline]
-    readonly_fields = ["created_at", "updated_at"]
+    actions = [mark_reviewed]
+    readonly_fields = ["created_at", "updated_at", "last_reviewed_at", "last_reviewed_by"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "brand_names", "synonyms", "drug_class", "development_status"]}),
         ("Mechanism", {"fields": ["targets", "mechanism", "binding_site", "kinase_binding", "route"]}),
@@ -46,20 +60,53 @@ class DrugAdmin(SimpleHistoryAdmin):
         ("Product", {"fields": ["originator", "biosimilar_of", "components"]}),
         ("Identifiers", {"fields": ["drugbank_id", "chembl_id", "unii", "ncit_code"]}),
         ("Evidence", {"fields": ["references", "sources", "notes"]}),
-        ("Record", {"fields": ["created_at", "updated_at"]}),
+        ("Record", {"fields": ["created_at", "updated_at", "last_reviewed_at", "last_reviewed_by"]}),
     ]
 
     @admin.display(description="Brand names")
     def brand_list(self, drug: Drug) -> str:
         return ", ".join(drug.brand_names)
 
+    def provenance_warnings(self, drug: Drug) -> list[str]:
+        unsourced = list(drug.approvals.without_sources())
+        return [
+            f"This approval has no sources: {approval}. Add the agency's announcement or label."
+            for approval in unsourced
+        ]
+
 
 @admin.register(Approval)
-class ApprovalAdmin(SimpleHistoryAdmin):
-    list_display = ["drug", "agency", "date", "approval_type", "tumour_type", "her2_category", "setting"]
-    list_filter = ["agency", "approval_type", "tumour_type", "her2_category", "setting", "drug__drug_class"]
+class ApprovalAdmin(CuratedAdmin):
+    list_display = [
+        "drug",
+        "agency",
+        "date",
+        "approval_type",
+        "tumour_type",
+        "her2_category",
+        "setting",
+        "provenance",
+    ]
+    list_filter = [
+        ApprovalProvenanceFilter,
+        "agency",
+        "approval_type",
+        "tumour_type",
+        "her2_category",
+        "setting",
+        "drug__drug_class",
+    ]
     list_select_related = ["drug"]
     search_fields = ["drug__name", "indication", "line_of_therapy"]
     date_hierarchy = "date"
     autocomplete_fields = ["drug", "pivotal_trials", "references"]
     readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description="Sources", boolean=True)
+    def provenance(self, approval: Approval) -> bool:
+        return approval.has_sources
+
+    def provenance_warnings(self, approval: Approval) -> list[str]:
+        if not approval.has_sources:
+            return ["This approval has no sources. Add the URL of the agency's announcement or label."]
+        return []

@@ -38,8 +38,15 @@ class ApprovalFilterSet(django_filters.FilterSet):
     approval_type = django_filters.ChoiceFilter(choices=ApprovalType.choices, label="Approval type")
     tumour_type = django_filters.ChoiceFilter(choices=TumourType.choices, label="Tumour")
     her2_category = django_filters.ChoiceFilter(choices=Her2Category.choices, label="HER2 category")
+    # Unlike her2_category (the recorded value), her2_status asks "what applies to a HER2-low patient?",
+    # so it also returns approvals recorded as "HER2-low or HER2-ultralow" (Approval.objects.for_her2_status).
+    her2_status = django_filters.ChoiceFilter(
+        choices=Her2Category.choices, method="filter_her2_status", label="Applies to HER2 status"
+    )
     setting = django_filters.ChoiceFilter(choices=TherapySetting.choices)
-    year = django_filters.NumberFilter(field_name="date", lookup_expr="year", label="Year", min_value=1900)
+    year = django_filters.NumberFilter(
+        field_name="date", lookup_expr="year", label="Year", min_value=1900, max_value=2100
+    )
     date = django_filters.DateFromToRangeFilter(label="Approved between (date_after, date_before)")
 
     class Meta:
@@ -51,7 +58,11 @@ class ApprovalFilterSet(django_filters.FilterSet):
             "approval_type",
             "tumour_type",
             "her2_category",
+            "her2_status",
             "setting",
             "year",
             "date",
         ]
+
+    def filter_her2_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.for_her2_status(value)

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from her2kb.models import TimestampedModel
+from her2kb.models import ReviewedModel, TimestampedModel
+from her2kb.validators import DRUG_IDENTIFIER_RULES, validate_source_urls
 
 from .choices import (
     Agency,
@@ -56,6 +57,12 @@ class DrugQuerySet(models.QuerySet):
             approval_count=models.Count("approvals", distinct=True)
         )
 
+    def for_api(self) -> DrugQuerySet:
+        """Everything the API shows for a drug (list, detail, export), in a constant number of queries."""
+        return self.select_related("biosimilar_of").prefetch_related(
+            "targets", "components", "approvals", "trial_roles__trial", "references"
+        )
+
     def for_detail(self) -> DrugQuerySet:
         """Everything a drug's page shows: approvals with their pivotal trials, their results, the trials it is studied
         in with their outcomes, components, biosimilars and references, in a constant number of queries."""
@@ -64,6 +71,7 @@ class DrugQuerySet(models.QuerySet):
             "components",
             "biosimilars",
             "approvals__pivotal_trials__outcomes",
+            "approvals__references",
             "trial_roles__trial__outcomes",
             "references",
         )
@@ -78,7 +86,7 @@ class DrugQuerySet(models.QuerySet):
         return self.order_by(order, "name")
 
 
-class Drug(TimestampedModel):
+class Drug(TimestampedModel, ReviewedModel):
     """A HER2-targeted therapy: antibody, bispecific, TKI or ADC."""
 
     name = models.CharField(max_length=200, unique=True, help_text="International non-proprietary name (INN).")
@@ -124,10 +132,13 @@ class Drug(TimestampedModel):
     notes = models.TextField(blank=True)
 
     objects = DrugQuerySet.as_manager()
-    history = HistoricalRecords()
+    # Links are tracked too, so the history shows (and a revert restores) which references a drug cites.
+    history = HistoricalRecords(m2m_fields=["targets", "references"])
 
     class Meta:
         ordering = ["name"]
+        # Publishing a dataset release is the Editors' right; it lives here because every release contains drugs.
+        permissions = [("publish_release", "Can publish a dataset release")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(drug_antibody_ratio__isnull=True) | models.Q(drug_antibody_ratio__gt=0),
@@ -152,6 +163,18 @@ class Drug(TimestampedModel):
             raise ValidationError({"biosimilar_of": "A drug cannot be a biosimilar of itself."})
         if self.drug_class != DrugClass.ADC and (self.payload or self.linker or self.drug_antibody_ratio):
             raise ValidationError("Payload, linker and drug-to-antibody ratio apply to ADCs only.")
+        errors = {}
+        for name, (pattern, message) in DRUG_IDENTIFIER_RULES.items():
+            value = getattr(self, name)
+            if value and not pattern.fullmatch(value.strip()):
+                errors[name] = message
+        if self.sources:
+            try:
+                validate_source_urls(self.sources)
+            except ValidationError as error:
+                errors["sources"] = error.messages
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def identifier_links(self) -> list[tuple[str, str, str]]:
@@ -171,39 +194,75 @@ class Drug(TimestampedModel):
         return f"{self.name} ({self.brand_names[0]})" if self.brand_names else self.name
 
 
+# Which recorded categories apply to a patient's HER2 status, and the reverse. One place for this rule.
+HER2_CATEGORIES_COVERING: dict[str, list[str]] = {
+    Her2Category.LOW: [Her2Category.LOW, Her2Category.LOW_OR_ULTRALOW],
+    Her2Category.ULTRALOW: [Her2Category.ULTRALOW, Her2Category.LOW_OR_ULTRALOW],
+}
+HER2_STATUSES_COVERED: dict[str, list[str]] = {
+    Her2Category.LOW_OR_ULTRALOW: [Her2Category.LOW, Her2Category.ULTRALOW],
+}
+
+
 class ApprovalQuerySet(models.QuerySet):
     def for_list(self) -> ApprovalQuerySet:
         """Everything an approval table shows, fetched in a constant number of queries."""
         return self.select_related("drug").prefetch_related("pivotal_trials")
 
+    def for_api(self) -> ApprovalQuerySet:
+        """Everything the API shows for an approval, in a constant number of queries."""
+        return self.select_related("drug").prefetch_related("pivotal_trials", "references")
+
+    def without_sources(self) -> ApprovalQuerySet:
+        """Approvals that cite no source document: a provenance gap for curators to fix."""
+        return self.filter(models.Q(sources=[]) | models.Q(sources__isnull=True))
+
     def latest_first(self) -> ApprovalQuerySet:
         return self.order_by("-date", "drug__name")
 
-    def indications(self) -> list[dict[str, object]]:
-        """Each (tumour type, HER2 category) pair that has approvals, with labels and how many approvals,
-        in the order of the choices (breast first). One query."""
-        tumours, categories = dict(TumourType.choices), dict(Her2Category.choices)
-        rows = self.values("tumour_type", "her2_category").annotate(approval_count=models.Count("pk")).order_by()
+    def for_her2_status(self, status: str) -> ApprovalQuerySet:
+        """Approvals that apply to patients whose tumour has HER2 status `status` (a Her2Category value):
+        an approval for "HER2-low or HER2-ultralow" applies to both HER2-low and HER2-ultralow."""
+        return self.filter(her2_category__in=HER2_CATEGORIES_COVERING.get(status, [status]))
 
-        def choice_order(row: dict) -> tuple[int, int]:
-            # Unknown values (none should exist) sort last instead of failing the home page.
+    def indications(self) -> list[dict[str, object]]:
+        """
+        Each (tumour type, HER2 status) that approvals apply to, with labels and how many approvals, in the
+        order of the choices (breast first). Counted as `for_her2_status` filters, so "HER2-low or
+        HER2-ultralow" counts under both; an empty status means the indication is not defined by HER2.
+        One query.
+        """
+        tumours, categories = list(TumourType.values), list(Her2Category.values)
+        counts: dict[tuple[str, str], int] = {}
+        rows = self.values_list("tumour_type", "her2_category").annotate(n=models.Count("pk")).order_by()
+        for tumour, category, count in rows:
+            for status in HER2_STATUSES_COVERED.get(category, [category]):
+                counts[(tumour, status)] = counts.get((tumour, status), 0) + count
+
+        def choice_order(key: tuple[str, str]) -> tuple[int, int]:
+            # Unknown or empty values sort last instead of failing the home page.
+            tumour, status = key
             return (
-                list(tumours).index(row["tumour_type"]) if row["tumour_type"] in tumours else len(tumours),
-                list(categories).index(row["her2_category"]) if row["her2_category"] in categories else len(categories),
+                tumours.index(tumour) if tumour in tumours else len(tumours),
+                categories.index(status) if status in categories else len(categories),
             )
 
+        tumour_labels, category_labels = dict(TumourType.choices), dict(Her2Category.choices)
         return [
             {
-                **row,
-                "tumour_label": tumours.get(row["tumour_type"], row["tumour_type"]),
-                "her2_label": categories.get(row["her2_category"], row["her2_category"]),
+                "tumour_type": tumour,
+                "her2_status": status,
+                "tumour_label": tumour_labels.get(tumour, tumour),
+                "her2_label": category_labels.get(status, status),
+                "approval_count": counts[(tumour, status)],
             }
-            for row in sorted(rows, key=choice_order)
+            for tumour, status in sorted(counts, key=choice_order)
         ]
 
     def with_pivotal_results(self) -> ApprovalQuerySet:
-        """Also fetch the pivotal trials' outcomes, so a table can show the result behind each approval."""
-        return self.prefetch_related("pivotal_trials__outcomes")
+        """Also fetch the pivotal trials' outcomes and the approval's references, so a table can show the
+        result behind each approval and flag a retracted source."""
+        return self.prefetch_related("pivotal_trials__outcomes", "references")
 
 
 class Approval(TimestampedModel):
@@ -241,7 +300,7 @@ class Approval(TimestampedModel):
     notes = models.TextField(blank=True)
 
     objects = ApprovalQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=["pivotal_trials", "references"])
 
     class Meta:
         ordering = ["-date", "drug__name"]
@@ -270,6 +329,52 @@ class Approval(TimestampedModel):
             raise ValidationError({"date": "The approval date cannot be in the future."})
         if not self.sources:
             raise ValidationError({"sources": "Give at least one source URL (agency announcement or label)."})
+        try:
+            validate_source_urls(self.sources)
+        except ValidationError as error:
+            raise ValidationError({"sources": error.messages}) from error
+        self._check_conversion_dates()
+
+    def _check_conversion_dates(self) -> None:
+        """A conversion to regular approval converts an earlier approval by the same agency, so no conversion
+        may be dated before the drug's first other approval by that agency: checked from either side."""
+        if not (self.drug_id and self.agency and self.date):
+            return
+        others = Approval.objects.filter(drug_id=self.drug_id, agency=self.agency).exclude(pk=self.pk)
+        is_conversion = self.approval_type == ApprovalType.CONVERSION_TO_REGULAR
+        initial_dates = [
+            date
+            for date, kind in others.values_list("date", "approval_type")
+            if kind != ApprovalType.CONVERSION_TO_REGULAR
+        ]
+        if not is_conversion:
+            initial_dates.append(self.date)
+        if not initial_dates:
+            return  # no initial approval recorded yet: nothing to compare with
+        first = min(initial_dates)
+        agency = self.get_agency_display()
+        if is_conversion and self.date < first:
+            raise ValidationError(
+                {
+                    "date": f"A conversion to regular approval cannot be dated before the drug's first {agency} "
+                    f"approval ({first:%d %b %Y}). Check the date, or record the earlier approval first."
+                }
+            )
+        earlier_conversion = (
+            others.filter(approval_type=ApprovalType.CONVERSION_TO_REGULAR, date__lt=first).order_by("date").first()
+        )
+        if not is_conversion and earlier_conversion:
+            raise ValidationError(
+                {
+                    "date": f"With this date the drug's first {agency} approval would come after its conversion "
+                    f"to regular approval of {earlier_conversion.date:%d %b %Y}. Check the dates."
+                }
+            )
+
+    @property
+    def has_sources(self) -> bool:
+        """Provenance: an approval must cite the agency's announcement or label."""
+        return bool(self.sources)
 
     @property
     def source_url(self) -> str:

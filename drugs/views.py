@@ -1,17 +1,60 @@
 """Public pages for drugs and approvals."""
 
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView
 
+from her2kb import charts
+from her2kb.jsonld import drug_jsonld, jsonld_script
+from her2kb.views import FilteredListView
+
+from .filtersets import ApprovalFilterSet, DrugFilterSet
 from .models import Approval, Drug
 
 
-class DrugListView(ListView):
-    queryset = Drug.objects.for_list()
+class DrugListView(FilteredListView):
+    """All drugs, grouped by class in the template, filtered by DrugFilterSet."""
+
+    queryset = Drug.objects.for_list().by_class()
+    filterset_class = DrugFilterSet
 
 
 class DrugDetailView(DetailView):
-    model = Drug
+    """One drug: identity, mechanism, approvals (table and timeline), trials with results, references."""
+
+    queryset = Drug.objects.for_detail()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        drug = self.object
+        approvals = sorted(drug.approvals.all(), key=lambda approval: (approval.date, approval.agency))
+        # A drug may play several roles in a trial only once (unique constraint), so no duplicates here.
+        trial_roles = sorted(drug.trial_roles.all(), key=lambda role: (str(role.trial), role.role))
+        context.update(
+            approvals=approvals,
+            trial_roles=trial_roles,
+            timeline=charts.timeline_svg(
+                charts.timeline_points_from_approvals(approvals, row="agency"),
+                title=f"Approvals of {drug.name} over time, by agency",
+            ),
+            structured_data=jsonld_script(
+                drug_jsonld(drug, url=self.request.build_absolute_uri(drug.get_absolute_url()))
+            ),
+        )
+        return context
 
 
-class ApprovalListView(ListView):
-    queryset = Approval.objects.for_list()
+class ApprovalListView(FilteredListView):
+    """Every approval across drugs, filtered by ApprovalFilterSet, with a timeline of the ones shown."""
+
+    queryset = Approval.objects.for_list().with_pivotal_results().latest_first()
+    filterset_class = ApprovalFilterSet
+    form_fields = ("tumour_type", "her2_status", "agency", "setting", "drug_class", "approval_type", "year")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        approvals = list(context["object_list"])
+        context["approvals"] = approvals
+        context["timeline"] = charts.timeline_svg(
+            charts.timeline_points_from_approvals(approvals, row="drug"),
+            title="Approvals over time, one row per drug, coloured by agency",
+        )
+        return context

@@ -1,6 +1,15 @@
 """Abstract building blocks shared by every app's models."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 class TimestampedModel(models.Model):
@@ -11,3 +20,31 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ReviewedModel(models.Model):
+    """Adds when a curator last checked the record against its sources, and who did."""
+
+    last_reviewed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When a curator last checked this record against its sources."
+    )
+    last_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    def mark_reviewed(self, user: AbstractBaseUser | None, *, reason: str = "Marked reviewed") -> None:
+        """Record that `user` reviewed this record now. Saved with a history entry, without touching `updated_at`
+        (a review confirms the content, it does not change it)."""
+        self.last_reviewed_at = timezone.now()
+        self.last_reviewed_by = user if user is not None and user.is_authenticated else None
+        self._history_user = self.last_reviewed_by
+        self._change_reason = reason
+        self.save(update_fields=["last_reviewed_at", "last_reviewed_by"])

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -63,12 +64,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "her2kb.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag on every GET and 304 on a match (If-None-Match / If-Modified-Since).
+    "django.middleware.http.ConditionalGetMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "her2kb.middleware.AdminLoginRateLimitMiddleware",
+    "her2kb.middleware.PublicPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -88,6 +94,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Display filters of the public pages; her2kb is the project package, not an installed app.
+            "libraries": {"her2kb": "her2kb.templatetags.her2kb"},
         },
     },
 ]
@@ -114,7 +122,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis errors degrade to cache misses: the site keeps serving while Redis is down.
+            "BACKEND": "her2kb.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "her2kb",
             "TIMEOUT": 300,
@@ -131,8 +140,9 @@ else:
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
-# Without a broker there is nobody to run a queued task: run it in-process instead.
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+# Without a broker there is nobody to run a queued task: run it in-process instead. Tests run tasks eagerly too
+# (a task queued by one test must not linger in Redis); the one real-worker test opts out explicitly.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL or TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 # A task is acknowledged only after it finishes, so a worker killed mid-task leaves it queued.
 CELERY_TASK_ACKS_LATE = True
@@ -154,6 +164,27 @@ NCBI_TOOL = "her2kb"
 CTGOV_API_BASE_URL = env.str("CTGOV_API_BASE_URL", default="https://clinicaltrials.gov/api/v2/")
 # Every upstream call gives up after this many seconds and reports why.
 UPSTREAM_TIMEOUT_SECONDS = env.float("UPSTREAM_TIMEOUT_SECONDS", default=20.0)
+
+# PubMed sync (references/): NCBI allows 3 requests/s per IP without an API key, 10/s with one, counted across
+# all workers together (the limiter lives in Redis when REDIS_URL is set). Retries back off exponentially with
+# jitter; tests shrink these delays. References not synced for PUBMED_RESYNC_AFTER_DAYS are re-synced nightly.
+PUBMED_BATCH_SIZE = min(env.int("PUBMED_BATCH_SIZE", default=200), 200)  # NCBI: POST, at most ~200 ids
+PUBMED_REQUESTS_PER_SECOND = env.float("PUBMED_REQUESTS_PER_SECOND", default=10.0 if NCBI_API_KEY else 3.0)
+PUBMED_RETRY_ATTEMPTS = env.int("PUBMED_RETRY_ATTEMPTS", default=5)
+PUBMED_RETRY_BACKOFF_SECONDS = env.float("PUBMED_RETRY_BACKOFF_SECONDS", default=1.0)
+PUBMED_RETRY_BACKOFF_MAX_SECONDS = env.float("PUBMED_RETRY_BACKOFF_MAX_SECONDS", default=60.0)
+PUBMED_RESYNC_AFTER_DAYS = env.int("PUBMED_RESYNC_AFTER_DAYS", default=30)
+# 03:00 UTC is 22:00/23:00 US Eastern: NCBI asks for large jobs between 21:00 and 05:00 Eastern on weekdays.
+CELERY_BEAT_SCHEDULE["references-resync-stale-from-pubmed"] = {
+    "task": "references.tasks.resync_stale_references",
+    "schedule": crontab(hour=env.int("PUBMED_RESYNC_HOUR_UTC", default=3), minute=0),
+}
+
+# ---------------------------------------------------------------------------------------------
+# Dataset releases (`manage.py release_her2kb`): one folder per version, served at /releases/. Several web
+# servers must share this folder (a volume) for all of them to offer the latest release.
+# ---------------------------------------------------------------------------------------------
+RELEASES_DIR = Path(env.str("RELEASES_DIR", default=str(VAR_DIR / "releases")))
 
 # ---------------------------------------------------------------------------------------------
 # Internationalisation, static files
@@ -186,6 +217,20 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+# Production (DEBUG off) is HTTPS-only. Behind a TLS-terminating proxy, set SECURE_PROXY_SSL_HEADER_NAME.
+HTTPS_ONLY = env.bool("HTTPS_ONLY", default=not DEBUG and not TESTING)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS_ONLY)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS_ONLY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS_ONLY
+if env.str("SECURE_PROXY_SSL_HEADER_NAME", default=""):
+    SECURE_PROXY_SSL_HEADER = (env.str("SECURE_PROXY_SSL_HEADER_NAME"), "https")
+# The health check must answer plain HTTP from the load balancer / compose health check.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -194,10 +239,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+ADMIN_LOGIN_PATH = "/admin/login/"
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
 
 # ---------------------------------------------------------------------------------------------
 # REST API
 # ---------------------------------------------------------------------------------------------
+# Requests per client, as DRF writes them ("<n>/second|minute|hour|day"): anonymous clients per IP
+# address, token holders (and staff) per account. A 429 answer says in Retry-After when to come back.
+API_THROTTLE_RATES = {
+    "anon": env.str("API_THROTTLE_RATE_ANONYMOUS", default="60/minute"),
+    "user": env.str("API_THROTTLE_RATE_TOKEN", default="600/minute"),
+}
+# django-filter: the "no filter" option of a choice filter, in pages and in the browsable API.
+FILTERS_EMPTY_CHOICE_LABEL = "Any"
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -205,18 +261,31 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "her2kb.api.CSVRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "her2kb.api.ApiPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["her2kb.api.AnonymousRateThrottle", "her2kb.api.TokenRateThrottle"],
+    # The test suite sends hundreds of requests a minute from one address: throttling is off there, except
+    # in the throttling tests, which set their own rates.
+    "DEFAULT_THROTTLE_RATES": {}
+    if TESTING and not env.bool("API_THROTTLE_IN_TESTS", default=False)
+    else API_THROTTLE_RATES,
+    "EXCEPTION_HANDLER": "her2kb.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "her2kb.api_schema.ApiAutoSchema",
+    # Hazard ratios and confidence bounds as JSON numbers, not strings.
+    "COERCE_DECIMAL_TO_STRING": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "her2kb API",
-    "DESCRIPTION": "Read-only API of the HER2-targeted therapy knowledge base.",
+    "DESCRIPTION": (BASE_DIR / "her2kb" / "api_description.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SORT_OPERATION_PARAMETERS": False,
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "displayRequestDuration": True, "tryItOutEnabled": True},
 }
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_URLS_REGEX = r"^/api/.*$"

@@ -8,10 +8,12 @@ from . import views
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("about/", views.AboutView.as_view(), name="about"),
+    path("search/", views.SearchView.as_view(), name="site_search"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("drugs.urls")),
     path("trials/", include("trials.urls")),
     path("references/", include("references.urls")),
+    path("releases/", include("her2kb.release_urls")),
     path("api/", include("her2kb.api_router")),
     path("admin/", admin.site.urls),
 ]

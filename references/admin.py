@@ -1,18 +1,83 @@
-"""The curators' screens for the literature."""
+"""The curators' screens for the literature, and the PubMed sync runs."""
 
-from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from .models import Reference
+from her2kb.admin_tools import CuratedAdmin, ReferenceQuickEntryMixin
+
+from .choices import SyncTrigger
+from .models import Reference, SyncRun
+from .tasks import enqueue_sync_references
 
 
 @admin.register(Reference)
-class ReferenceAdmin(SimpleHistoryAdmin):
-    list_display = ["pmid", "short_title", "journal_iso", "pub_year", "is_retracted", "has_erratum", "last_synced_at"]
-    list_filter = ["is_retracted", "has_erratum", "pub_year"]
+class ReferenceAdmin(ReferenceQuickEntryMixin, CuratedAdmin):  # CuratedAdmin: change reasons, diffs, revert
+    list_display = [
+        "pmid",
+        "short_title",
+        "journal_iso",
+        "pub_year",
+        "is_retracted",
+        "has_erratum",
+        "sync_status",
+        "last_synced_at",
+    ]
+    list_filter = ["is_retracted", "has_erratum", "sync_status", "pub_year"]
     search_fields = ["=pmid", "doi", "title", "journal", "journal_iso"]
-    readonly_fields = ["created_at", "updated_at", "last_synced_at", "sync_error"]
+    readonly_fields = ["created_at", "updated_at", "last_synced_at", "sync_status", "sync_error", "pubmed_revised_on"]
+    actions = ["resync_from_pubmed"]
 
     @admin.display(description="Title")
     def short_title(self, reference: Reference) -> str:
         return reference.title[:90]
+
+    @admin.action(description="Re-sync selected from PubMed", permissions=["change"])
+    def resync_from_pubmed(self, request: HttpRequest, queryset: QuerySet[Reference]) -> None:
+        pmids = list(queryset.values_list("pmid", flat=True))
+        enqueue_sync_references(pmids, trigger=SyncTrigger.ADMIN)
+        self.message_user(
+            request,
+            f"Queued {len(pmids)} reference(s) for a PubMed sync; see PubMed sync runs for the result.",
+            messages.SUCCESS,
+        )
+
+    def save_model(self, request: HttpRequest, obj: Reference, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # A reference added by its PMID alone gets its metadata from PubMed once this transaction commits.
+        if not change and not obj.title:
+            enqueue_sync_references([obj.pmid], trigger=SyncTrigger.ADMIN)
+            self.message_user(request, f"PMID {obj.pmid}: fetching its record from PubMed.", messages.INFO)
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    """Read-only: runs are written by the sync, never by hand."""
+
+    list_display = [
+        "started_at",
+        "trigger",
+        "status",
+        "requested",
+        "created",
+        "updated",
+        "unchanged",
+        "missing",
+        "failed",
+        "retractions_found",
+        "requests_made",
+        "retries",
+        "duration",
+    ]
+    list_filter = ["status", "trigger"]
+    date_hierarchy = "started_at"
+    search_fields = ["=id"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: SyncRun | None = None) -> list[str]:
+        return [field.name for field in SyncRun._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SyncRun | None = None) -> bool:
+        return False

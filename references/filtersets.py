@@ -18,14 +18,23 @@ class ReferenceFilterSet(django_filters.FilterSet):
     trial = django_filters.CharFilter(
         field_name="trials__nct_id", validators=[validate_nct_id], distinct=True, label="Cited by trial (NCT)"
     )
+    trial_acronym = django_filters.CharFilter(
+        method="filter_trial_acronym", label="Cited by trials (or their outcomes) whose acronym starts with"
+    )
     drug = django_filters.CharFilter(field_name="drugs__slug", distinct=True, label="Cited by drug (slug)")
 
     class Meta:
         model = Reference
-        fields = ["q", "pmid", "doi", "year", "journal", "retracted", "trial", "drug"]
+        fields = ["q", "pmid", "doi", "year", "journal", "retracted", "trial", "trial_acronym", "drug"]
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(Q(title__icontains=value) | Q(abstract__icontains=value))
+
+    def filter_trial_acronym(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """A family of trials by acronym prefix (e.g. every DESTINY-Breast trial): their references and
+        the references behind their outcomes."""
+        cited = Q(trials__acronym__istartswith=value) | Q(outcomes__trial__acronym__istartswith=value)
+        return queryset.filter(pk__in=Reference.objects.filter(cited).values("pk"))
 
     def filter_journal(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(Q(journal__icontains=value) | Q(journal_iso__icontains=value))

@@ -6,12 +6,15 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from her2kb.models import TimestampedModel
 from her2kb.validators import PMID_PATTERN, validate_doi, validate_pmcid, validate_pmid
+
+from .choices import SyncRunStatus, SyncStatus, SyncTrigger
 
 MONTH_ABBREVIATIONS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -28,6 +31,23 @@ def validate_author_list(value: object) -> None:
 class ReferenceQuerySet(models.QuerySet):
     def retracted(self) -> ReferenceQuerySet:
         return self.filter(is_retracted=True)
+
+    def for_list(self) -> ReferenceQuerySet:
+        """Everything a citation list shows. No related rows are needed; nothing is deferred, so a
+        serializer that shows the abstract does not trigger one query per row."""
+        return self.all()
+
+    def for_api(self) -> ReferenceQuerySet:
+        """Everything the API shows for a reference, in a constant number of queries. `pmid_number` is the
+        PMID as an integer: the API's cursor pagination needs a unique, numerically ordered key."""
+        return self.prefetch_related("drugs", "trials").annotate(
+            pmid_number=Cast("pmid", output_field=models.BigIntegerField())
+        )
+
+    def for_detail(self) -> ReferenceQuerySet:
+        """A reference with everything that cites it (drugs, trials, approvals, outcomes), in a constant
+        number of queries."""
+        return self.prefetch_related("drugs", "trials", "approvals__drug", "outcomes__trial")
 
     def stale(self, *, older_than: datetime.timedelta) -> ReferenceQuerySet:
         """References never synced, or last synced before `older_than` ago: the nightly re-sync's work."""
@@ -87,6 +107,11 @@ class Reference(TimestampedModel):
     erratum_pmids = models.JSONField(default=list, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     sync_error = models.TextField(blank=True)
+    # Sync bookkeeping, written by the PubMed sync alongside BIBLIOGRAPHIC_FIELDS but not part of the citation.
+    sync_status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.PENDING)
+    pubmed_revised_on = models.DateField(
+        "revised in PubMed", null=True, blank=True, help_text="PubMed's DateRevised when last synced."
+    )
     curator_note = models.TextField(blank=True)
     sources = models.JSONField(default=list, blank=True)
 
@@ -160,3 +185,48 @@ class Reference(TimestampedModel):
     @property
     def pmc_url(self) -> str:
         return f"https://www.ncbi.nlm.nih.gov/pmc/articles/{self.pmcid}/" if self.pmcid else ""
+
+
+class SyncRun(models.Model):
+    """One run of the PubMed sync: what was asked, what it did to each PMID, what it cost, and what went wrong."""
+
+    trigger = models.CharField(max_length=10, choices=SyncTrigger.choices, default=SyncTrigger.TASK)
+    status = models.CharField(max_length=10, choices=SyncRunStatus.choices, default=SyncRunStatus.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    requested = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(default=0, help_text="PMIDs that PubMed did not return.")
+    failed = models.PositiveIntegerField(default=0, help_text="PMIDs whose batch failed; retried later.")
+    retractions_found = models.PositiveIntegerField(default=0, help_text="References newly flagged as retracted.")
+    requests_made = models.PositiveIntegerField(default=0, help_text="HTTP requests to E-utilities, retries included.")
+    retries = models.PositiveIntegerField(default=0)
+    missing_pmids = models.JSONField(default=list, blank=True)
+    failed_pmids = models.JSONField(default=list, blank=True)
+    retracted_pmids = models.JSONField("newly retracted PMIDs", default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = "PubMed sync run"
+
+    def __str__(self) -> str:
+        return f"PubMed sync {self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display().lower()})"
+
+    def get_absolute_url(self) -> str:
+        # Sync runs are an operator's record: they are shown in the admin only.
+        return reverse("admin:references_syncrun_change", args=[self.pk])
+
+    @property
+    def duration(self) -> datetime.timedelta | None:
+        return self.finished_at - self.started_at if self.finished_at else None
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"requested {self.requested}: created {self.created}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, missing {self.missing}, failed {self.failed}; "
+            f"retractions found {self.retractions_found}; requests {self.requests_made} (retries {self.retries})"
+        )

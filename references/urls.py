@@ -1,9 +1,10 @@
-from django.urls import path
+from django.urls import re_path
 
 from . import views
 
 app_name = "references"
 urlpatterns = [
-    path("", views.ReferenceListView.as_view(), name="reference_list"),
-    path("<int:pmid>/", views.ReferenceDetailView.as_view(), name="reference_detail"),
+    re_path(r"^$", views.ReferenceListView.as_view(), name="reference_list"),
+    # A PMID has no leading zero: /references/012/ is a 404, not PMID 12.
+    re_path(r"^(?P<pmid>[1-9][0-9]{0,8})/$", views.ReferenceDetailView.as_view(), name="reference_detail"),
 ]

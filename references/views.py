@@ -1,16 +1,34 @@
 """Public pages for the literature."""
 
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView
 
+from her2kb.jsonld import jsonld_script, reference_jsonld
+from her2kb.views import FilteredListView
+
+from .filtersets import ReferenceFilterSet
 from .models import Reference
 
 
-class ReferenceListView(ListView):
-    model = Reference
+class ReferenceListView(FilteredListView):
+    """The citation list, filtered by ReferenceFilterSet, 50 to a page."""
+
+    queryset = Reference.objects.for_list()
+    filterset_class = ReferenceFilterSet
+    form_fields = ("q", "year", "journal", "retracted")
     paginate_by = 50
 
 
 class ReferenceDetailView(DetailView):
-    model = Reference
+    """One publication: bibliographic record, abstract, links out, retraction/erratum, where it is cited."""
+
+    queryset = Reference.objects.for_detail()
     slug_field = "pmid"
     slug_url_kwarg = "pmid"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        reference = self.object
+        context["structured_data"] = jsonld_script(
+            reference_jsonld(reference, url=self.request.build_absolute_uri(reference.get_absolute_url()))
+        )
+        return context

@@ -10,8 +10,8 @@ from simple_history.models import HistoricalRecords
 
 from drugs.choices import Her2Category, TumourType
 from drugs.models import validate_string_list
-from her2kb.models import TimestampedModel
-from her2kb.validators import NCT_PATTERN, validate_nct_id
+from her2kb.models import ReviewedModel, TimestampedModel
+from her2kb.validators import NCT_PATTERN, validate_nct_id, validate_source_urls
 
 from .choices import DrugRole, Endpoint, TrialPhase, TrialStatus, ValueUnit
 
@@ -28,6 +28,10 @@ class TrialQuerySet(models.QuerySet):
             "trial_drugs__drug", "outcomes__references", "references", "supported_approvals__drug"
         )
 
+    def for_api(self) -> TrialQuerySet:
+        """Everything the API shows for a trial (list, detail, export), in a constant number of queries."""
+        return self.prefetch_related("trial_drugs__drug", "outcomes", "references", "supported_approvals__drug")
+
     def get_by_identifier(self, identifier: str) -> Trial:
         """A trial by its NCT number (any case) or its slug: both are public URLs."""
         if identifier.upper().startswith("NCT"):
@@ -35,7 +39,7 @@ class TrialQuerySet(models.QuerySet):
         return self.get(slug=identifier)
 
 
-class Trial(TimestampedModel):
+class Trial(TimestampedModel, ReviewedModel):
     """A clinical trial, identified by its ClinicalTrials.gov NCT number when it has one."""
 
     nct_id = models.CharField(
@@ -69,7 +73,8 @@ class Trial(TimestampedModel):
     notes = models.TextField(blank=True)
 
     objects = TrialQuerySet.as_manager()
-    history = HistoricalRecords()
+    # References are tracked too, so the history shows (and a revert restores) what a trial cites.
+    history = HistoricalRecords(m2m_fields=["references"])
 
     class Meta:
         ordering = ["acronym", "nct_id"]
@@ -98,8 +103,20 @@ class Trial(TimestampedModel):
     def clean(self) -> None:
         if self.nct_id:
             self.nct_id = self.nct_id.strip().upper()
+        # Start and completion dates may lie in the future: ClinicalTrials.gov gives anticipated dates.
         if self.start_date and self.primary_completion_date and self.primary_completion_date < self.start_date:
             raise ValidationError({"primary_completion_date": "Primary completion cannot precede the start."})
+        if (
+            self.primary_completion_date
+            and self.completion_date
+            and self.completion_date < self.primary_completion_date
+        ):
+            raise ValidationError({"completion_date": "Study completion cannot precede primary completion."})
+        if self.sources:
+            try:
+                validate_source_urls(self.sources)
+            except ValidationError as error:
+                raise ValidationError({"sources": error.messages}) from error
 
     @property
     def primary_outcomes(self) -> list[Outcome]:
@@ -138,6 +155,18 @@ class TrialDrug(models.Model):
 
 
 class OutcomeQuerySet(models.QuerySet):
+    def for_api(self) -> OutcomeQuerySet:
+        """Everything the API shows for an outcome, in a constant number of queries."""
+        return self.select_related("trial").prefetch_related("references")
+
+    def with_reference_count(self) -> OutcomeQuerySet:
+        """Annotate `reference_count`, so a list can flag outcomes without references in one query."""
+        return self.annotate(reference_count=models.Count("references", distinct=True))
+
+    def without_references(self) -> OutcomeQuerySet:
+        """Outcomes that cite no publication: a provenance gap for curators to fix."""
+        return self.filter(references__isnull=True)
+
     def with_hazard_ratio(self) -> OutcomeQuerySet:
         """Outcomes that can be drawn on a forest plot."""
         return self.filter(hazard_ratio__isnull=False, ci_lower__isnull=False, ci_upper__isnull=False)
@@ -182,7 +211,7 @@ class Outcome(TimestampedModel):
     notes = models.TextField(blank=True)
 
     objects = OutcomeQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=["references"])
 
     class Meta:
         ordering = ["trial", "-is_primary", "endpoint", "population", "analysis"]
@@ -237,6 +266,28 @@ class Outcome(TimestampedModel):
             )
         if (self.ci_lower is None) != (self.ci_upper is None):
             raise ValidationError("Give both bounds of the hazard ratio's 95% confidence interval, or neither.")
+        # The same rules as the check constraints, said per field and with the numbers, so a curator sees where
+        # to look; Django then skips the constraints on fields that already have an error.
+        if self.ci_lower is not None and self.ci_upper is not None and self.ci_lower >= self.ci_upper:
+            raise ValidationError(
+                {
+                    "ci_lower": f"The lower bound of the 95% CI ({self.ci_lower}) must be below "
+                    f"the upper bound ({self.ci_upper})."
+                }
+            )
+        if (
+            self.hazard_ratio is not None
+            and self.ci_lower is not None
+            and self.ci_upper is not None
+            and not self.ci_lower <= self.hazard_ratio <= self.ci_upper
+        ):
+            raise ValidationError(
+                {
+                    "hazard_ratio": f"The hazard ratio ({self.hazard_ratio}) lies outside its 95% CI "
+                    f"({self.ci_lower}–{self.ci_upper}); it must lie inside its 95% confidence interval. "
+                    "Check for a typing error or swapped bounds."
+                }
+            )
         if (
             self.value_ci_lower is not None
             and self.value_ci_upper is not None

@@ -1,20 +1,48 @@
 """Public pages for trials."""
 
 from django.http import Http404
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView
 
+from her2kb import charts
+from her2kb.jsonld import jsonld_script, trial_jsonld
+from her2kb.views import FilteredListView
+
+from .filtersets import TrialFilterSet
 from .models import Trial
 
 
-class TrialListView(ListView):
+class TrialListView(FilteredListView):
+    """Trials filtered by TrialFilterSet, 50 to a page."""
+
     queryset = Trial.objects.for_list()
+    filterset_class = TrialFilterSet
+    form_fields = ("q", "phase", "status", "tumour_type", "her2_category")
+    paginate_by = 50
 
 
 class TrialDetailView(DetailView):
+    """One trial, found by NCT number or slug: design, drugs, results with a forest plot, references."""
+
     model = Trial
 
     def get_object(self, queryset=None) -> Trial:
         try:
-            return Trial.objects.get_by_identifier(self.kwargs["identifier"])
+            return Trial.objects.for_detail().get_by_identifier(self.kwargs["identifier"])
         except Trial.DoesNotExist as missing:
             raise Http404("No trial with this NCT number or name.") from missing
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        trial = self.object
+        outcomes = list(trial.outcomes.all())
+        context.update(
+            outcomes=outcomes,
+            forest_plot=charts.forest_plot_svg(
+                charts.forest_rows_from_outcomes(outcomes),
+                title=f"Hazard ratios in {trial.acronym or trial.nct_id or trial.slug}, with 95% confidence intervals",
+            ),
+            structured_data=jsonld_script(
+                trial_jsonld(trial, url=self.request.build_absolute_uri(trial.get_absolute_url()))
+            ),
+        )
+        return context

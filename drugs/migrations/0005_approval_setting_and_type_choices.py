@@ -4,30 +4,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('drugs', '0004_allow_approval_without_her2_category'),
+        ("drugs", "0004_allow_approval_without_her2_category"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='approval',
-            name='approval_type',
-            field=models.CharField(blank=True, choices=[('regular', 'Regular'), ('accelerated', 'Accelerated'), ('conversion_to_regular', 'Conversion to regular'), ('conditional', 'Conditional')], help_text="Empty only when the agency's announcement does not say (never guessed).", max_length=30),
+            model_name="approval",
+            name="approval_type",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("regular", "Regular"),
+                    ("accelerated", "Accelerated"),
+                    ("conversion_to_regular", "Conversion to regular"),
+                    ("conditional", "Conditional"),
+                ],
+                help_text="Empty only when the agency's announcement does not say (never guessed).",
+                max_length=30,
+            ),
         ),
         migrations.AlterField(
-            model_name='approval',
-            name='setting',
-            field=models.CharField(choices=[('neoadjuvant', 'Neoadjuvant'), ('adjuvant', 'Adjuvant'), ('perioperative', 'Early disease (neoadjuvant and adjuvant)'), ('post_neoadjuvant', 'Post-neoadjuvant (residual disease)'), ('extended_adjuvant', 'Extended adjuvant'), ('metastatic_first_line', 'Advanced/metastatic, first line'), ('metastatic_second_line', 'Advanced/metastatic, second line'), ('metastatic_later_line', 'Advanced/metastatic, later line'), ('metastatic', 'Advanced/metastatic, any line'), ('early_and_metastatic', 'Early and metastatic (whole label, e.g. biosimilars)')], max_length=30),
+            model_name="approval",
+            name="setting",
+            field=models.CharField(
+                choices=[
+                    ("neoadjuvant", "Neoadjuvant"),
+                    ("adjuvant", "Adjuvant"),
+                    ("perioperative", "Early disease (neoadjuvant and adjuvant)"),
+                    ("post_neoadjuvant", "Post-neoadjuvant (residual disease)"),
+                    ("extended_adjuvant", "Extended adjuvant"),
+                    ("metastatic_first_line", "Advanced/metastatic, first line"),
+                    ("metastatic_second_line", "Advanced/metastatic, second line"),
+                    ("metastatic_later_line", "Advanced/metastatic, later line"),
+                    ("metastatic", "Advanced/metastatic, any line"),
+                    ("early_and_metastatic", "Early and metastatic (whole label, e.g. biosimilars)"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalapproval',
-            name='approval_type',
-            field=models.CharField(blank=True, choices=[('regular', 'Regular'), ('accelerated', 'Accelerated'), ('conversion_to_regular', 'Conversion to regular'), ('conditional', 'Conditional')], help_text="Empty only when the agency's announcement does not say (never guessed).", max_length=30),
+            model_name="historicalapproval",
+            name="approval_type",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("regular", "Regular"),
+                    ("accelerated", "Accelerated"),
+                    ("conversion_to_regular", "Conversion to regular"),
+                    ("conditional", "Conditional"),
+                ],
+                help_text="Empty only when the agency's announcement does not say (never guessed).",
+                max_length=30,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalapproval',
-            name='setting',
-            field=models.CharField(choices=[('neoadjuvant', 'Neoadjuvant'), ('adjuvant', 'Adjuvant'), ('perioperative', 'Early disease (neoadjuvant and adjuvant)'), ('post_neoadjuvant', 'Post-neoadjuvant (residual disease)'), ('extended_adjuvant', 'Extended adjuvant'), ('metastatic_first_line', 'Advanced/metastatic, first line'), ('metastatic_second_line', 'Advanced/metastatic, second line'), ('metastatic_later_line', 'Advanced/metastatic, later line'), ('metastatic', 'Advanced/metastatic, any line'), ('early_and_metastatic', 'Early and metastatic (whole label, e.g. biosimilars)')], max_length=30),
+            model_name="historicalapproval",
+            name="setting",
+            field=models.CharField(
+                choices=[
+                    ("neoadjuvant", "Neoadjuvant"),
+                    ("adjuvant", "Adjuvant"),
+                    ("perioperative", "Early disease (neoadjuvant and adjuvant)"),
+                    ("post_neoadjuvant", "Post-neoadjuvant (residual disease)"),
+                    ("extended_adjuvant", "Extended adjuvant"),
+                    ("metastatic_first_line", "Advanced/metastatic, first line"),
+                    ("metastatic_second_line", "Advanced/metastatic, second line"),
+                    ("metastatic_later_line", "Advanced/metastatic, later line"),
+                    ("metastatic", "Advanced/metastatic, any line"),
+                    ("early_and_metastatic", "Early and metastatic (whole label, e.g. biosimilars)"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

@@ -4,29 +4,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('references', '0002_curators_group'),
-        ('trials', '0002_add_outcome_value_ci'),
+        ("references", "0002_curators_group"),
+        ("trials", "0002_add_outcome_value_ci"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='outcome',
-            name='outcome_unique_per_trial_analysis',
+            model_name="outcome",
+            name="outcome_unique_per_trial_analysis",
         ),
         migrations.AddConstraint(
-            model_name='outcome',
-            constraint=models.UniqueConstraint(fields=('trial', 'endpoint', 'endpoint_label', 'population', 'analysis', 'timepoint', 'experimental_arm', 'control_arm'), name='outcome_unique_per_comparison', violation_error_message='This trial already has this endpoint for these arms, population and analysis.'),
+            model_name="outcome",
+            constraint=models.UniqueConstraint(
+                fields=(
+                    "trial",
+                    "endpoint",
+                    "endpoint_label",
+                    "population",
+                    "analysis",
+                    "timepoint",
+                    "experimental_arm",
+                    "control_arm",
+                ),
+                name="outcome_unique_per_comparison",
+                violation_error_message="This trial already has this endpoint for these arms, population and analysis.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='outcome',
-            name='outcome_ci_lower_below_upper',
-            constraint=models.CheckConstraint(condition=models.Q(('ci_lower__isnull', True), ('ci_upper__isnull', True), ('ci_lower__lt', models.F('ci_upper')), _connector='OR'), name='outcome_ci_lower_below_upper', violation_error_message='The lower bound of the 95%% CI must be below the upper bound.'),
+            model_name="outcome",
+            name="outcome_ci_lower_below_upper",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ci_lower__isnull", True),
+                    ("ci_upper__isnull", True),
+                    ("ci_lower__lt", models.F("ci_upper")),
+                    _connector="OR",
+                ),
+                name="outcome_ci_lower_below_upper",
+                violation_error_message="The lower bound of the 95%% CI must be below the upper bound.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='outcome',
-            name='outcome_hr_inside_ci',
-            constraint=models.CheckConstraint(condition=models.Q(('hazard_ratio__isnull', True), ('ci_lower__isnull', True), ('ci_upper__isnull', True), models.Q(('hazard_ratio__gte', models.F('ci_lower')), ('hazard_ratio__lte', models.F('ci_upper'))), _connector='OR'), name='outcome_hr_inside_ci', violation_error_message='The hazard ratio must lie inside its 95%% confidence interval.'),
+            model_name="outcome",
+            name="outcome_hr_inside_ci",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("hazard_ratio__isnull", True),
+                    ("ci_lower__isnull", True),
+                    ("ci_upper__isnull", True),
+                    models.Q(("hazard_ratio__gte", models.F("ci_lower")), ("hazard_ratio__lte", models.F("ci_upper"))),
+                    _connector="OR",
+                ),
+                name="outcome_hr_inside_ci",
+                violation_error_message="The hazard ratio must lie inside its 95%% confidence interval.",
+            ),
         ),
     ]

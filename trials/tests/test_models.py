@@ -45,7 +45,7 @@ def test_trial_is_found_by_nct_number_in_any_case_or_by_slug():
 
 def test_hazard_ratio_must_lie_inside_its_confidence_interval():
     outcome = OutcomeFactory.build(trial=TrialFactory(), hazard_ratio=Decimal("0.9"))
-    with pytest.raises(ValidationError, match="inside its 95% confidence interval"):
+    with pytest.raises(ValidationError, match="outside its 95% CI"):
         outcome.full_clean()
 
 

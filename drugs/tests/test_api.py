@@ -1,0 +1,202 @@
+"""The drugs and approvals API: fields, links, every filter, search, ordering, CSV and query counts."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from drugs.choices import Agency, ApprovalType, DrugClass, Her2Category, TherapySetting, TumourType
+from drugs.tests.factories import ApprovalFactory, DrugFactory, TargetFactory
+from her2kb.tests.api_data import make_linked_dataset
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def _csv_rows(response) -> list[dict[str, str]]:
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+
+
+def test_drug_detail_shows_fields_and_related_records_as_linked_summaries(api):
+    data = make_linked_dataset(1)
+    drug = data.drugs[0]
+    response = api.get(f"/api/v1/drugs/{drug.slug}/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["name"] == drug.name
+    assert body["drug_class"] == "adc"
+    assert body["targets"] == ["HER2"]
+    assert body["url"] == f"http://testserver/api/v1/drugs/{drug.slug}/"
+    assert body["html_url"] == f"http://testserver{drug.get_absolute_url()}"
+    assert body["approvals"][0]["id"] == data.approvals[0].pk
+    assert body["approvals"][0]["url"] == f"http://testserver/api/v1/approvals/{data.approvals[0].pk}/"
+    assert body["trials"][0]["trial"]["nct_id"] == data.trials[0].nct_id
+    assert body["trials"][0]["role"] == "experimental"
+    assert body["references"] == [
+        {
+            "pmid": data.references[0].pmid,
+            "citation": data.references[0].citation,
+            "url": f"http://testserver/api/v1/references/{data.references[0].pmid}/",
+        }
+    ]
+
+
+def test_unknown_drug_is_a_json_404(api):
+    response = api.get("/api/v1/drugs/no-such-drug/")
+    assert response.status_code == 404
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"drug_class": "tki"}, {"tki-drug"}),
+        ({"target": "egfr"}, {"tki-drug"}),
+        ({"development_status": "phase_2"}, {"tki-drug"}),
+        ({"approved": "true"}, {"adc-drug"}),
+        ({"approved": "false"}, {"tki-drug"}),
+        ({"tumour_type": "gastric_gej"}, {"adc-drug"}),
+        ({"q": "TST-ADC"}, {"adc-drug"}),
+        ({"search": "kinase"}, {"tki-drug"}),
+    ],
+)
+def test_drug_filters(api, params, expected):
+    adc = DrugFactory(slug="adc-drug", drug_class=DrugClass.ADC, synonyms=["TST-ADC"])
+    adc.targets.set([TargetFactory(symbol="HER2")])
+    tki = DrugFactory(
+        slug="tki-drug", drug_class=DrugClass.TKI, development_status="phase_2", mechanism="Blocks the kinase."
+    )
+    tki.targets.set([TargetFactory(symbol="EGFR")])
+    ApprovalFactory(drug=adc, tumour_type=TumourType.GASTRIC_GEJ)
+    response = api.get("/api/v1/drugs/", params)
+    assert response.status_code == 200, response.json()
+    assert {drug["slug"] for drug in response.json()["results"]} == expected
+
+
+def test_drug_ordering(api):
+    for name in ["beta", "alpha", "gamma"]:
+        DrugFactory(name=name, slug=name)
+    names = [drug["name"] for drug in api.get("/api/v1/drugs/", {"ordering": "-name"}).json()["results"]]
+    assert names == ["gamma", "beta", "alpha"]
+
+
+@pytest.fixture
+def approvals():
+    adc = DrugFactory(slug="an-adc", drug_class=DrugClass.ADC)
+    antibody = DrugFactory(slug="an-antibody", drug_class=DrugClass.MONOCLONAL_ANTIBODY)
+    return {
+        "adc_fda_2020": ApprovalFactory(drug=adc, agency=Agency.FDA, date=datetime.date(2020, 3, 1)),
+        "adc_fda_2018": ApprovalFactory(drug=adc, agency=Agency.FDA, date=datetime.date(2018, 6, 1)),
+        "adc_ema_2021": ApprovalFactory(
+            drug=adc,
+            agency=Agency.EMA,
+            date=datetime.date(2021, 1, 15),
+            approval_type=ApprovalType.CONDITIONAL,
+            her2_category=Her2Category.LOW,
+            tumour_type=TumourType.BREAST,
+            setting=TherapySetting.METASTATIC_LATER_LINE,
+        ),
+        "mab_fda_2022": ApprovalFactory(
+            drug=antibody,
+            agency=Agency.FDA,
+            date=datetime.date(2022, 5, 5),
+            approval_type=ApprovalType.ACCELERATED,
+            tumour_type=TumourType.GASTRIC_GEJ,
+            indication="gastric indication",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"agency": "EMA"}, {"adc_ema_2021"}),
+        ({"drug_class": "adc"}, {"adc_fda_2020", "adc_fda_2018", "adc_ema_2021"}),
+        ({"drug": "an-antibody"}, {"mab_fda_2022"}),
+        ({"approval_type": "accelerated"}, {"mab_fda_2022"}),
+        ({"tumour_type": "gastric_gej"}, {"mab_fda_2022"}),
+        ({"her2_category": "low"}, {"adc_ema_2021"}),
+        ({"setting": "metastatic_later_line"}, {"adc_ema_2021"}),
+        ({"year": "2018"}, {"adc_fda_2018"}),
+        ({"date_after": "2020-03-01", "date_before": "2021-12-31"}, {"adc_fda_2020", "adc_ema_2021"}),
+        ({"search": "gastric indication"}, {"mab_fda_2022"}),
+    ],
+)
+def test_approval_filters(api, approvals, params, expected):
+    response = api.get("/api/v1/approvals/", params)
+    assert response.status_code == 200, response.json()
+    ids = {approval["id"] for approval in response.json()["results"]}
+    assert ids == {approvals[key].pk for key in expected}
+
+
+def test_approvals_are_newest_first_and_can_be_ordered(api, approvals):
+    dates = [a["date"] for a in api.get("/api/v1/approvals/").json()["results"]]
+    assert dates == sorted(dates, reverse=True)
+    dates = [a["date"] for a in api.get("/api/v1/approvals/", {"ordering": "date"}).json()["results"]]
+    assert dates == sorted(dates)
+
+
+def test_fda_adc_approvals_since_2019_download_as_csv(api, approvals):
+    """The researcher's first task from the issue, exactly as the API docs page shows it."""
+    response = api.get("/api/v1/approvals/?agency=FDA&drug_class=adc&date_after=2019-01-01&format=csv")
+    assert response.status_code == 200
+    rows = _csv_rows(response)
+    assert [row["id"] for row in rows] == [str(approvals["adc_fda_2020"].pk)]
+    row = rows[0]
+    assert row["agency"] == "FDA"
+    assert row["date"] == "2020-03-01"
+    assert row["drug.slug"] == "an-adc"
+    assert row["drug.drug_class"] == "adc"
+    assert row["indication"] == approvals["adc_fda_2020"].indication
+
+
+def test_csv_holds_every_matching_row_not_one_page(api):
+    drug = DrugFactory()
+    ApprovalFactory.create_batch(60, drug=drug)
+    assert len(api.get("/api/v1/approvals/").json()["results"]) == 50
+    assert len(_csv_rows(api.get("/api/v1/approvals/", {"format": "csv"}))) == 60
+
+
+def test_drug_csv_joins_related_identifiers(api):
+    data = make_linked_dataset(1)
+    rows = _csv_rows(api.get("/api/v1/drugs/", {"format": "csv"}))
+    assert rows[0]["slug"] == data.drugs[0].slug
+    assert rows[0]["targets"] == "HER2"
+    assert rows[0]["references"] == data.references[0].pmid
+    assert rows[0]["approvals"] == str(data.approvals[0].pk)
+
+
+def test_csv_neutralises_spreadsheet_formulas(api):
+    DrugFactory(mechanism="=HYPERLINK(1)")
+    assert _csv_rows(api.get("/api/v1/drugs/", {"format": "csv"}))[0]["mechanism"] == "'=HYPERLINK(1)"
+
+
+def test_page_size_is_capped(api):
+    DrugFactory.create_batch(3)
+    assert len(api.get("/api/v1/drugs/", {"page_size": 2}).json()["results"]) == 2
+    response = api.get("/api/v1/drugs/", {"page_size": 1000})
+    assert response.status_code == 400
+    assert "page_size" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/drugs/", "/api/v1/approvals/", "/api/v1/drugs/{slug}/"])
+def test_query_count_does_not_grow_with_the_data(api, path):
+    def count_queries() -> int:
+        slug = make_linked_dataset(1).drugs[0].slug
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get(path.format(slug=slug))
+        assert response.status_code == 200
+        return len(queries)
+
+    small = count_queries()
+    make_linked_dataset(8)
+    assert count_queries() == small

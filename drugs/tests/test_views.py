@@ -1,0 +1,308 @@
+"""The public drug and approval pages: content, filters, bad input, escaping and constant query counts."""
+
+import json
+import re
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from drugs.choices import DrugClass, Her2Category, KinaseBinding, TumourType
+from drugs.tests.factories import ApprovalFactory, DrugFactory, TargetFactory
+from her2kb.tests.pagedata import count_queries, make_catalogue
+from references.tests.factories import ReferenceFactory
+from trials.tests.factories import OutcomeFactory, TrialDrugFactory, TrialFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    """Rendered pages are cached per data version; a test must see its own data, not an earlier test's page."""
+    cache.clear()
+
+
+def _get(url: str, params: dict | None = None):
+    return Client().get(url, params or {})
+
+
+# --- /drugs/ -----------------------------------------------------------------------------------
+
+
+def test_drug_list_groups_drugs_by_class_in_choice_order():
+    DrugFactory(name="fakinib", drug_class=DrugClass.TKI)
+    DrugFactory(name="fakeximab", drug_class=DrugClass.MONOCLONAL_ANTIBODY)
+    DrugFactory(name="fakexitecan", drug_class=DrugClass.ADC)
+
+    html = _get("/drugs/").content.decode()
+
+    headings = re.findall(r"<h2 id=\"class-\d+\">([^<]+)<", html)
+    assert [h.strip() for h in headings] == [
+        "Monoclonal antibody",
+        "Tyrosine kinase inhibitor",
+        "Antibody–drug conjugate",
+    ]
+    assert html.index("fakeximab") < html.index("fakinib") < html.index("fakexitecan")
+
+
+def test_drug_list_filters_by_class():
+    DrugFactory(name="fakinib", drug_class=DrugClass.TKI)
+    DrugFactory(name="fakeximab", drug_class=DrugClass.MONOCLONAL_ANTIBODY)
+
+    html = _get("/drugs/", {"drug_class": "tki"}).content.decode()
+
+    assert "fakinib" in html and "fakeximab" not in html
+    assert "1 drug matches the filters" in html
+
+
+def test_drug_list_filters_by_target_approval_and_tumour():
+    egfr = TargetFactory(symbol="EGFR")
+    dual = DrugFactory(name="dualinib", drug_class=DrugClass.TKI)
+    dual.targets.add(egfr)
+    gastric = DrugFactory(name="gastrumab")
+    ApprovalFactory(drug=gastric, tumour_type=TumourType.GASTRIC_GEJ)
+    unapproved = DrugFactory(name="pipelinumab")
+
+    assert "dualinib" in (html := _get("/drugs/", {"target": "egfr"}).content.decode()) and "gastrumab" not in html
+    html = _get("/drugs/", {"approved": "true"}).content.decode()
+    assert "gastrumab" in html and unapproved.name not in html
+    html = _get("/drugs/", {"tumour_type": "gastric_gej"}).content.decode()
+    assert "gastrumab" in html and "dualinib" not in html
+
+
+def test_drug_list_counts_approvals_once_when_filtered_by_tumour():
+    drug = DrugFactory(name="twiceumab")
+    ApprovalFactory.create_batch(2, drug=drug, tumour_type=TumourType.BREAST)
+    ApprovalFactory(drug=drug, tumour_type=TumourType.GASTRIC_GEJ)
+
+    html = _get("/drugs/", {"tumour_type": "breast"}).content.decode()
+
+    assert re.search(r'<td class="num">3</td>', html)
+
+
+def test_drug_list_shows_brand_names_and_codes():
+    DrugFactory(name="fakeximab", brand_names=["Fakhertu"], synonyms=["FKX-0001"])
+    html = _get("/drugs/").content.decode()
+    assert "Fakhertu" in html and "FKX-0001" in html
+
+
+def test_drug_list_invalid_filter_shows_the_error_with_400():
+    DrugFactory(name="fakeximab")
+
+    response = _get("/drugs/", {"drug_class": "not-a-class"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Some filters could not be used" in html
+    assert "Select a valid choice" in html
+    assert "fakeximab" not in html
+
+
+def test_drug_list_query_count_does_not_grow_with_data():
+    make_catalogue(1)
+    small = count_queries("/drugs/")
+    make_catalogue(10)
+    assert count_queries("/drugs/") == small
+    assert count_queries("/drugs/?tumour_type=breast&approved=true") == count_queries("/drugs/?approved=true")
+
+
+# --- /drugs/<slug>/ ----------------------------------------------------------------------------
+
+
+def test_drug_detail_shows_identity_and_adc_fields():
+    drug = DrugFactory(
+        name="fakexitecan",
+        drug_class=DrugClass.ADC,
+        brand_names=["Fakhertu"],
+        synonyms=["FKX-0001"],
+        payload="fake payload",
+        linker="fake cleavable linker",
+        drug_antibody_ratio="8.0",
+        binding_site="fake subdomain",
+    )
+
+    html = _get(drug.get_absolute_url()).content.decode()
+
+    for text in [
+        "fakexitecan",
+        "Fakhertu",
+        "FKX-0001",
+        "fake payload",
+        "fake cleavable linker",
+        "≈ 8<",
+        "fake subdomain",
+    ]:
+        assert text in html, text
+
+
+def test_drug_detail_shows_tki_reversibility():
+    drug = DrugFactory(drug_class=DrugClass.TKI, kinase_binding=KinaseBinding.IRREVERSIBLE)
+    assert "Irreversible" in _get(drug.get_absolute_url()).content.decode()
+
+
+def test_drug_detail_links_identifiers_out():
+    drug = DrugFactory(drugbank_id="DB99999", chembl_id="CHEMBL0000", unii="FAKEUNII00", ncit_code="C000000")
+
+    html = _get(drug.get_absolute_url()).content.decode()
+
+    assert 'href="https://go.drugbank.com/drugs/DB99999"' in html
+    assert 'href="https://www.ebi.ac.uk/chembl/compound_report_card/CHEMBL0000/"' in html
+    assert 'href="https://gsrs.ncats.nih.gov/ginas/app/beta/substances/FAKEUNII00"' in html
+    assert 'href="https://evsexplore.semantics.cancer.gov/evsexplore/concept/ncit/C000000"' in html
+
+
+def test_drug_detail_lists_every_approval_in_table_and_timeline():
+    drug = DrugFactory()
+    approvals = [ApprovalFactory(drug=drug, agency=agency) for agency in ["FDA", "EMA", "PMDA"]]
+
+    html = _get(drug.get_absolute_url()).content.decode()
+
+    for approval in approvals:
+        assert f'id="approval-{approval.pk}"' in html
+        assert f'href="#approval-{approval.pk}"' in html  # the timeline dot links to the table row
+    assert '<svg class="chart timeline"' in html
+
+
+def test_drug_detail_shows_pivotal_trial_with_its_primary_result():
+    catalogue = make_catalogue(1)
+    html = _get(catalogue.drug.get_absolute_url()).content.decode()
+    assert catalogue.trial.get_absolute_url() in html
+    assert "12.4 vs 6.8 months" in html
+    assert "0.55 (95% CI 0.45–0.67)" in html
+
+
+def test_drug_detail_shows_trials_references_and_retraction_badge():
+    catalogue = make_catalogue(1)
+    html = _get(catalogue.drug.get_absolute_url()).content.decode()
+    assert catalogue.trial.acronym in html
+    assert catalogue.reference.get_absolute_url() in html
+    assert "badge--danger" in html  # make_catalogue retracts the first drug's second reference
+
+
+def test_drug_detail_escapes_curated_text():
+    drug = DrugFactory(mechanism="<script>alert(1)</script>", notes="<img src=x onerror=alert(1)>")
+    html = _get(drug.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_drug_detail_has_schema_org_drug():
+    drug = DrugFactory(name="fakeximab", brand_names=["Fakhertu"], drugbank_id="DB99999")
+
+    html = _get(drug.get_absolute_url()).content.decode()
+
+    payload = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    data = json.loads(payload)
+    assert data["@type"] == "Drug"
+    assert data["name"] == "fakeximab"
+    assert "Fakhertu" in data["alternateName"]
+    assert data["sameAs"] == ["https://go.drugbank.com/drugs/DB99999"]
+    assert data["url"].endswith(drug.get_absolute_url())
+
+
+def test_unknown_drug_is_404():
+    assert _get("/drugs/no-such-drug/").status_code == 404
+
+
+def test_drug_detail_query_count_does_not_grow_with_data():
+    catalogue = make_catalogue(1)
+    url = catalogue.drug.get_absolute_url()
+    small = count_queries(url)
+    drug = catalogue.drug
+    # Many more approvals, trials, outcomes and references for this very drug.
+    for _ in range(6):
+        trial = TrialFactory()
+        TrialDrugFactory(trial=trial, drug=drug)
+        OutcomeFactory.create_batch(2, trial=trial)
+        approval = ApprovalFactory(drug=drug)
+        approval.pivotal_trials.add(trial)
+        approval.references.add(ReferenceFactory())
+        drug.references.add(ReferenceFactory())
+    drug.components.add(DrugFactory())
+    DrugFactory(biosimilar_of=drug)
+    assert count_queries(url) == small
+
+
+# --- /approvals/ -------------------------------------------------------------------------------
+
+
+def test_approval_list_filters_by_agency_tumour_her2_year_and_class():
+    breast = ApprovalFactory(agency="FDA", tumour_type=TumourType.BREAST, her2_category=Her2Category.LOW)
+    gastric = ApprovalFactory(agency="EMA", tumour_type=TumourType.GASTRIC_GEJ)
+    tki = ApprovalFactory(drug=DrugFactory(drug_class=DrugClass.TKI))
+
+    def shown(params: dict) -> set[int]:
+        html = _get("/approvals/", params).content.decode()
+        return {a.pk for a in (breast, gastric, tki) if f'id="approval-{a.pk}"' in html}
+
+    assert shown({"agency": "EMA"}) == {gastric.pk}
+    assert shown({"tumour_type": "gastric_gej"}) == {gastric.pk}
+    assert shown({"her2_category": "low"}) == {breast.pk}
+    assert shown({"drug_class": "tki"}) == {tki.pk}
+    assert shown({"year": str(breast.date.year)}) == {
+        a.pk for a in (breast, gastric, tki) if a.date.year == breast.date.year
+    }
+    assert shown({"year": "1901"}) == set()
+
+
+def test_approval_list_her2_low_includes_low_or_ultralow_approvals():
+    low = ApprovalFactory(her2_category=Her2Category.LOW)
+    low_or_ultralow = ApprovalFactory(her2_category=Her2Category.LOW_OR_ULTRALOW)
+    positive = ApprovalFactory(her2_category=Her2Category.POSITIVE)
+
+    html = _get("/approvals/", {"tumour_type": "breast", "her2_status": "low"}).content.decode()
+
+    assert f'id="approval-{low.pk}"' in html
+    assert f'id="approval-{low_or_ultralow.pk}"' in html
+    assert f'id="approval-{positive.pk}"' not in html
+
+
+def test_approval_list_shows_indication_pivotal_trial_and_result():
+    catalogue = make_catalogue(1)
+    html = _get("/approvals/", {"her2_status": "low"}).content.decode()
+    assert catalogue.approval.indication in html
+    assert catalogue.trial.get_absolute_url() in html
+    assert "HR</abbr> 0.55 (95% CI 0.45–0.67)" in html
+    assert '<svg class="chart timeline"' in html
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"year": "abc"}, {"agency": "NOPE"}, {"her2_category": "x"}, {"her2_status": "x"}, {"date_after": "31/31/2020"}],
+)
+def test_approval_list_invalid_filters_answer_400_with_the_error(params):
+    ApprovalFactory()
+    response = _get("/approvals/", params)
+    assert response.status_code == 400
+    assert "Some filters could not be used" in response.content.decode()
+
+
+def test_approval_list_escapes_indication_and_refuses_script_urls():
+    ApprovalFactory(indication="<b>bold</b> claim", sources=["javascript:alert(1)"])
+    html = _get("/approvals/").content.decode()
+    assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert "javascript:" not in html
+
+
+def test_approval_list_query_count_does_not_grow_with_data():
+    make_catalogue(1)
+    small = count_queries("/approvals/")
+    make_catalogue(10)
+    assert count_queries("/approvals/") == small
+
+
+def test_approval_pages_flag_a_retracted_reference_behind_an_approval():
+    approval = ApprovalFactory()
+    approval.references.add(ReferenceFactory(is_retracted=True))
+    for url in ["/approvals/", approval.drug.get_absolute_url()]:
+        html = _get(url).content.decode()
+        assert "badge--danger" in html, url
+
+
+def test_approval_filter_form_puts_tumour_and_her2_status_first_and_says_any():
+    html = _get("/approvals/").content.decode()
+    form = html[html.index('<form class="filters"') :]
+    assert form.index('name="tumour_type"') < form.index('name="her2_status"') < form.index('name="agency"')
+    assert 'name="drug"' not in form  # filters by slug work from a URL but are not offered in the form
+    assert '<option value="" selected>Any</option>' in form

@@ -1,0 +1,296 @@
+"""
+Charts drawn on the server as inline SVG: the approvals timeline and the forest plot of hazard ratios.
+
+No JavaScript and no CDN, so the charts work offline, print well and reach screen readers (each SVG
+has a <title> and <desc>, and every page also shows the same numbers in a table). The drawing code
+takes plain data (`TimelinePoint`, `ForestRow`) so it is tested without a database; the small
+`*_from_*` helpers turn already-fetched model instances into that data and never query.
+
+Every text that reaches the SVG passes through `escape()`; the result is marked safe only once,
+when it is complete.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+# One colour per agency, dark enough for 3:1 contrast against white (WCAG non-text contrast).
+AGENCY_COLOURS = {
+    "FDA": "#1f5fa8",
+    "EMA": "#9a4d00",
+    "NMPA": "#a4262c",
+    "PMDA": "#6b3fa0",
+    "MHRA": "#2b7a3d",
+    "HC": "#7a5000",
+    "TGA": "#00697c",
+}
+DEFAULT_COLOUR = "#4a4a4a"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    """One approval on the timeline: its row (a drug or an agency), date, colour key, tooltip and link."""
+
+    row: str
+    date: datetime.date
+    label: str
+    category: str = ""
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class ForestRow:
+    """One hazard ratio with its 95% confidence interval, drawn as a square on a horizontal line."""
+
+    label: str
+    hazard_ratio: float
+    ci_lower: float
+    ci_upper: float
+    detail: str = ""
+    href: str = ""
+
+
+def _num(value: float) -> str:
+    """Coordinates with one decimal: enough for a screen, short enough to keep the page light."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _svg_open(width: int, height: int, title: str, desc: str, css_class: str) -> list[str]:
+    return [
+        f'<svg class="chart {css_class}" viewBox="0 0 {width} {height}" width="100%" '
+        f'preserveAspectRatio="xMinYMin meet" role="img" aria-labelledby="{css_class}-title {css_class}-desc" '
+        f'xmlns="http://www.w3.org/2000/svg" font-family="{FONT}" font-size="12">',
+        f'<title id="{css_class}-title">{escape(title)}</title>',
+        f'<desc id="{css_class}-desc">{escape(desc)}</desc>',
+    ]
+
+
+def _year_ticks(first: int, last: int) -> list[int]:
+    """Years to label on the axis: every year for short spans, every 2, 5 or 10 for longer ones."""
+    span = last - first
+    step = 1 if span <= 12 else 2 if span <= 24 else 5 if span <= 60 else 10
+    start = first + (-first % step)
+    return list(range(start, last + 1, step))
+
+
+def timeline_svg(points: Sequence[TimelinePoint], *, title: str = "Approvals over time") -> SafeString:
+    """
+    A dot per approval: one row per `row` value (in order of first approval), x = date.
+
+    Returns an empty string for no points, so templates can `{% if chart %}`.
+    """
+    if not points:
+        return mark_safe("")
+    rows: list[str] = []
+    for point in sorted(points, key=lambda p: (p.date, p.row)):
+        if point.row not in rows:
+            rows.append(point.row)
+    first_year = min(p.date.year for p in points)
+    last_year = max(p.date.year for p in points) + 1  # the axis ends on 1 January after the last approval
+    start = datetime.date(first_year, 1, 1)
+    end = datetime.date(last_year, 1, 1)
+    total_days = (end - start).days
+
+    label_width, plot_width, right_pad = 200, 560, 20
+    row_height, top, axis_height = 26, 12, 34
+    categories = sorted({p.category for p in points if p.category})
+    legend_height = 26 if categories else 0
+    width = label_width + plot_width + right_pad
+    height = top + row_height * len(rows) + axis_height + legend_height
+
+    def x_of(day: datetime.date) -> float:
+        return label_width + plot_width * (day - start).days / total_days
+
+    desc = (
+        f"{len(points)} approvals from {min(p.date for p in points):%Y} to {max(p.date for p in points):%Y}, "
+        f"in {len(rows)} rows ({', '.join(rows)}). The table on this page lists every one."
+    )
+    out = _svg_open(width, height, title, desc, "timeline")
+    axis_y = top + row_height * len(rows)
+    # Year grid lines and labels.
+    for year in _year_ticks(first_year, last_year):
+        x = x_of(datetime.date(year, 1, 1))
+        out.append(f'<line x1="{_num(x)}" y1="{top}" x2="{_num(x)}" y2="{axis_y}" stroke="#d9dde3"/>')
+        out.append(f'<text x="{_num(x)}" y="{axis_y + 16}" text-anchor="middle" fill="#333">{year}</text>')
+    out.append(f'<line x1="{label_width}" y1="{axis_y}" x2="{label_width + plot_width}" y2="{axis_y}" stroke="#555"/>')
+    for index, row in enumerate(rows):
+        y = top + row_height * index + row_height / 2
+        if index % 2 == 0:
+            out.append(
+                f'<rect x="0" y="{_num(y - row_height / 2)}" width="{label_width + plot_width}" '
+                f'height="{row_height}" fill="#f4f6f9"/>'
+            )
+        out.append(
+            f'<text x="{label_width - 8}" y="{_num(y + 4)}" text-anchor="end" fill="#1a1a1a">'
+            f"{escape(_shorten(row, 30))}</text>"
+        )
+    for point in points:
+        x = x_of(point.date)
+        y = top + row_height * rows.index(point.row) + row_height / 2
+        colour = AGENCY_COLOURS.get(point.category, DEFAULT_COLOUR)
+        dot = (
+            f'<circle cx="{_num(x)}" cy="{_num(y)}" r="6" fill="{colour}" stroke="#fff" stroke-width="1.5">'
+            f"<title>{escape(point.label)}</title></circle>"
+        )
+        if point.href:
+            dot = f'<a href="{escape(point.href)}">{dot}</a>'
+        out.append(dot)
+    if categories:
+        x = label_width
+        legend_y = axis_y + axis_height + 6
+        for category in categories:
+            colour = AGENCY_COLOURS.get(category, DEFAULT_COLOUR)
+            out.append(f'<circle cx="{x + 6}" cy="{legend_y}" r="6" fill="{colour}"/>')
+            out.append(f'<text x="{x + 16}" y="{legend_y + 4}" fill="#1a1a1a">{escape(category)}</text>')
+            x += 24 + 8 * len(category) + 16
+    out.append("</svg>")
+    return mark_safe("".join(out))  # every interpolated text above is escaped
+
+
+def _log_ticks(low: float, high: float) -> list[float]:
+    candidates = [0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 4, 5, 10, 20, 50, 100]
+    return [t for t in candidates if low <= t <= high and t not in (0.25, 4)]
+
+
+def forest_plot_svg(
+    rows: Sequence[ForestRow], *, title: str = "Hazard ratios with 95% confidence intervals"
+) -> SafeString:
+    """
+    A forest plot on a log scale: a square at each hazard ratio, a line across its 95% CI, a dashed
+    line at 1 (no difference). Left of 1 favours the experimental arm.
+
+    Returns an empty string for no rows.
+    """
+    if not rows:
+        return mark_safe("")
+    low = min(min(r.ci_lower for r in rows), 0.5)
+    high = max(max(r.ci_upper for r in rows), 2.0)
+    # Round the axis out to the ticks either side so every interval fits.
+    log_low = math.floor(math.log10(low) * 2) / 2
+    log_high = math.ceil(math.log10(high) * 2) / 2
+    label_width, plot_width, value_width = 270, 330, 170
+    row_height, top, axis_height = 40, 30, 46
+    width = label_width + plot_width + value_width
+    height = top + row_height * len(rows) + axis_height
+
+    def x_of(value: float) -> float:
+        value = min(max(value, 10**log_low), 10**log_high)
+        return label_width + plot_width * (math.log10(value) - log_low) / (log_high - log_low)
+
+    desc = "; ".join(
+        f"{r.label}{' (' + r.detail + ')' if r.detail else ''}: HR {format_ratio(r.hazard_ratio)} "
+        f"(95% CI {format_ratio(r.ci_lower)} to {format_ratio(r.ci_upper)})"
+        for r in rows
+    )
+    out = _svg_open(width, height, title, desc, "forest")
+    axis_y = top + row_height * len(rows)
+    out.append(f'<text x="{label_width - 8}" y="18" text-anchor="end" font-weight="600" fill="#1a1a1a">Endpoint</text>')
+    out.append(f'<text x="{label_width + plot_width + 10}" y="18" font-weight="600" fill="#1a1a1a">HR (95% CI)</text>')
+    for tick in _log_ticks(10**log_low, 10**log_high):
+        x = x_of(tick)
+        out.append(f'<line x1="{_num(x)}" y1="{axis_y}" x2="{_num(x)}" y2="{axis_y + 5}" stroke="#555"/>')
+        out.append(f'<text x="{_num(x)}" y="{axis_y + 18}" text-anchor="middle" fill="#333">{tick:g}</text>')
+    out.append(f'<line x1="{label_width}" y1="{axis_y}" x2="{label_width + plot_width}" y2="{axis_y}" stroke="#555"/>')
+    one = x_of(1.0)
+    out.append(
+        f'<line x1="{_num(one)}" y1="{top - 6}" x2="{_num(one)}" y2="{axis_y}" stroke="#555" stroke-dasharray="4 3"/>'
+    )
+    out.append(
+        f'<text x="{_num(one - 6)}" y="{axis_y + 36}" text-anchor="end" fill="#333">← favours experimental</text>'
+    )
+    out.append(f'<text x="{_num(one + 6)}" y="{axis_y + 36}" fill="#333">favours control →</text>')
+    for index, row in enumerate(rows):
+        y = top + row_height * index + row_height / 2
+        if index % 2 == 0:
+            out.append(
+                f'<rect x="0" y="{_num(y - row_height / 2)}" width="{width}" height="{row_height}" fill="#f4f6f9"/>'
+            )
+        # Endpoint on the first line, population/analysis smaller below: both fit the label column.
+        label_y = y - 3 if row.detail else y + 4
+        text = (
+            f'<text x="{label_width - 8}" y="{_num(label_y)}" text-anchor="end" fill="#1a1a1a" font-weight="600">'
+            f"{escape(_shorten(row.label, 38))}</text>"
+        )
+        if row.detail:
+            text += (
+                f'<text x="{label_width - 8}" y="{_num(y + 12)}" text-anchor="end" fill="#4a4a4a" font-size="11">'
+                f"{escape(_shorten(row.detail, 44))}</text>"
+            )
+        if row.href:
+            text = f'<a href="{escape(row.href)}">{text}</a>'
+        out.append(text)
+        x_low, x_high, x_hr = x_of(row.ci_lower), x_of(row.ci_upper), x_of(row.hazard_ratio)
+        out.append(
+            f'<line x1="{_num(x_low)}" y1="{_num(y)}" x2="{_num(x_high)}" y2="{_num(y)}" stroke="#1f5fa8" '
+            f'stroke-width="2"/>'
+        )
+        out.append(
+            f'<rect x="{_num(x_hr - 5)}" y="{_num(y - 5)}" width="10" height="10" fill="#1f5fa8">'
+            f"<title>{escape(row.label)}: HR {format_ratio(row.hazard_ratio)} "
+            f"({format_ratio(row.ci_lower)}–{format_ratio(row.ci_upper)})</title></rect>"
+        )
+        out.append(
+            f'<text x="{label_width + plot_width + 10}" y="{_num(y + 4)}" fill="#1a1a1a">'
+            f"{format_ratio(row.hazard_ratio)} ({format_ratio(row.ci_lower)}–{format_ratio(row.ci_upper)})</text>"
+        )
+    out.append("</svg>")
+    return mark_safe("".join(out))  # every interpolated text above is escaped
+
+
+def format_ratio(value: float | Decimal) -> str:
+    """A hazard ratio as published: two decimals, or three when the third is not zero (0.625)."""
+    text = f"{float(value):.3f}"
+    return text[:-1] if text.endswith("0") else text
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 1)].rstrip() + "…"
+
+
+# --- From already-fetched model instances (no queries) -------------------------------------------
+
+
+def timeline_points_from_approvals(approvals: Iterable, *, row: str = "drug") -> list[TimelinePoint]:
+    """Approvals as timeline points, one row per drug (`row="drug"`) or per agency (`row="agency"`)."""
+    points = []
+    for approval in approvals:
+        row_label = approval.drug.name if row == "drug" else approval.get_agency_display()
+        points.append(
+            TimelinePoint(
+                row=row_label,
+                date=approval.date,
+                label=f"{approval.drug.name}: {approval.agency} {approval.date:%Y-%m-%d}, "
+                f"{approval.get_her2_category_display()} {approval.get_tumour_type_display()}",
+                category=approval.agency,
+                href=f"#approval-{approval.pk}" if row == "agency" else approval.get_absolute_url(),
+            )
+        )
+    return points
+
+
+def forest_rows_from_outcomes(outcomes: Iterable) -> list[ForestRow]:
+    """Outcomes that have a hazard ratio and both CI bounds, as forest plot rows; others are skipped."""
+    rows = []
+    for outcome in outcomes:
+        if outcome.hazard_ratio is None or outcome.ci_lower is None or outcome.ci_upper is None:
+            continue
+        detail = ", ".join(part for part in [outcome.population, outcome.analysis] if part)
+        rows.append(
+            ForestRow(
+                label=outcome.endpoint_label or outcome.get_endpoint_display(),
+                hazard_ratio=float(outcome.hazard_ratio),
+                ci_lower=float(outcome.ci_lower),
+                ci_upper=float(outcome.ci_upper),
+                detail=detail,
+                href=f"#outcome-{outcome.pk}",
+            )
+        )
+    return rows

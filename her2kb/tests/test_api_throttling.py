@@ -1,0 +1,54 @@
+"""Throttling: anonymous clients per address, token holders per account at a higher rate, 429 + Retry-After."""
+
+import uuid
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from her2kb.api import AnonymousRateThrottle, TokenRateThrottle
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rates(settings):
+    """Small rates for this test only (the suite runs with throttling off)."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "6/min"}}
+
+
+def _fresh_address() -> str:
+    """A client address no earlier run has used, so a shared (Redis) cache holds no history for it."""
+    return f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+
+
+def test_anonymous_clients_are_throttled_with_retry_after(rates):
+    client, address = APIClient(), _fresh_address()
+    cache.delete(AnonymousRateThrottle.cache_format % {"scope": "anon", "ident": address})
+    statuses = [client.get("/api/v1/drugs/", REMOTE_ADDR=address).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = client.get("/api/v1/drugs/", REMOTE_ADDR=address)
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert "throttled" in response.json()["detail"].lower()
+    # Another address is not affected.
+    assert client.get("/api/v1/drugs/", REMOTE_ADDR=_fresh_address()).status_code == 200
+
+
+def test_a_token_raises_the_limit(rates):
+    user = get_user_model().objects.create_user(f"researcher-{uuid.uuid4().hex[:8]}")
+    cache.delete(TokenRateThrottle.cache_format % {"scope": "user", "ident": user.pk})
+    client, address = APIClient(), _fresh_address()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    statuses = [client.get("/api/v1/drugs/", REMOTE_ADDR=address).status_code for _ in range(7)]
+    assert statuses == [200] * 6 + [429]
+
+
+def test_configured_rates_come_from_settings(settings):
+    assert settings.API_THROTTLE_RATES["anon"] and settings.API_THROTTLE_RATES["user"]
+    anon = AnonymousRateThrottle().parse_rate(settings.API_THROTTLE_RATES["anon"])
+    token = TokenRateThrottle().parse_rate(settings.API_THROTTLE_RATES["user"])
+    # Per second, a token holder may send more than an anonymous client.
+    assert token[0] / token[1] > anon[0] / anon[1]

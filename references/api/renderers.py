@@ -1,0 +1,198 @@
+"""
+Citation formats for references: BibTeX, RIS and CSL-JSON (what Zotero, EndNote, Mendeley and Pandoc read).
+
+The formatters are pure functions of the API's serialized reference (a dict), so a single reference and
+a filtered list are formatted the same way and the functions are testable without a database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rest_framework import renderers
+
+from her2kb.api import rows_of
+
+BIBTEX_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+# Characters with a meaning in (La)TeX, escaped so that titles such as "HER2 & HER3: 50% …" survive.
+_BIBTEX_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\^{}",
+    "~": r"\~{}",
+}
+_BIBTEX_SPECIAL = re.compile("|".join(re.escape(char) for char in _BIBTEX_ESCAPES))
+
+
+def _one_line(text: Any) -> str:
+    """Citation formats are line-based: collapse any newline or run of spaces into one space."""
+    return " ".join(str(text or "").split())
+
+
+def _bibtex_escape(text: Any) -> str:
+    return _BIBTEX_SPECIAL.sub(lambda match: _BIBTEX_ESCAPES[match.group()], _one_line(text))
+
+
+def _person(author: Mapping[str, Any]) -> tuple[str, str]:
+    """(family, given) for a person; ("", collective name) is signalled by an empty family name."""
+    return author.get("last_name") or "", author.get("fore_name") or author.get("initials") or ""
+
+
+def _page_range(pages: str) -> tuple[str, str]:
+    start, _, end = (pages or "").partition("-")
+    return start.strip(), end.strip()
+
+
+def bibtex_entry(reference: Mapping[str, Any]) -> str:
+    """One `@article` entry keyed `pmid<PMID>`; collective authors are braced so BibTeX keeps them whole."""
+    authors = []
+    for author in reference.get("authors") or []:
+        if author.get("collective_name"):
+            authors.append("{" + _bibtex_escape(author["collective_name"]) + "}")
+        else:
+            family, given = _person(author)
+            authors.append(_bibtex_escape(f"{family}, {given}" if given else family))
+    fields: list[tuple[str, str]] = [
+        ("author", " and ".join(authors)),
+        # Double braces keep the title's capitalisation (HER2, not Her2) in every bibliography style.
+        ("title", "{" + _bibtex_escape(reference.get("title")) + "}" if reference.get("title") else ""),
+        ("journal", _bibtex_escape(reference.get("journal") or reference.get("journal_iso"))),
+        ("year", str(reference.get("pub_year") or "")),
+        ("volume", _bibtex_escape(reference.get("volume"))),
+        ("number", _bibtex_escape(reference.get("issue"))),
+        ("pages", _bibtex_escape((reference.get("pages") or "").replace("-", "--"))),
+        ("doi", _bibtex_escape(reference.get("doi"))),
+        ("pmid", str(reference.get("pmid") or "")),
+        ("pmcid", _bibtex_escape(reference.get("pmcid"))),
+        ("url", reference.get("pubmed_url") or ""),
+    ]
+    lines = [f"@article{{pmid{reference['pmid']},"]
+    for name, value in fields:
+        if value:
+            lines.append(f"  {name} = {{{value}}},")
+        if name == "year" and reference.get("pub_month"):
+            # BibTeX's month macros (jan … dec) are unbraced so that styles can abbreviate them.
+            lines.append(f"  month = {BIBTEX_MONTHS[reference['pub_month'] - 1]},")
+    if reference.get("is_retracted"):
+        lines.append("  note = {Retracted publication},")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def ris_record(reference: Mapping[str, Any]) -> str:
+    """One RIS record (TY JOUR … ER); the PMID goes in AN (accession number), as PubMed exports it."""
+    tags: list[tuple[str, Any]] = [("TY", "JOUR")]
+    for author in reference.get("authors") or []:
+        if author.get("collective_name"):
+            tags.append(("AU", author["collective_name"]))
+        else:
+            family, given = _person(author)
+            tags.append(("AU", f"{family}, {given}" if given else family))
+    start, end = _page_range(reference.get("pages") or "")
+    year, month, day = reference.get("pub_year"), reference.get("pub_month"), reference.get("pub_day")
+    tags += [
+        ("TI", reference.get("title")),
+        ("T2", reference.get("journal")),
+        ("J2", reference.get("journal_iso")),
+        ("PY", year),
+        # RIS dates are YYYY/MM/DD/ with unknown parts left empty.
+        ("DA", f"{year}/{f'{month:02d}' if month else ''}/{f'{day:02d}' if day else ''}/" if year else ""),
+        ("VL", reference.get("volume")),
+        ("IS", reference.get("issue")),
+        ("SP", start),
+        ("EP", end),
+        ("DO", reference.get("doi")),
+        ("AN", reference.get("pmid")),
+        ("UR", reference.get("pubmed_url")),
+        ("AB", reference.get("abstract")),
+    ]
+    if reference.get("is_retracted"):
+        tags.append(("N1", "Retracted publication"))
+    lines = [f"{tag}  - {_one_line(value)}" for tag, value in tags if value not in (None, "")]
+    lines.append("ER  - ")
+    return "\n".join(lines)
+
+
+def csl_item(reference: Mapping[str, Any]) -> dict[str, Any]:
+    """One CSL-JSON item (the format citeproc, Zotero and Pandoc use)."""
+    authors = []
+    for author in reference.get("authors") or []:
+        if author.get("collective_name"):
+            authors.append({"literal": author["collective_name"]})
+        else:
+            family, given = _person(author)
+            authors.append({"family": family, "given": given} if given else {"family": family})
+    item: dict[str, Any] = {
+        "id": f"pmid:{reference['pmid']}",
+        "type": "article-journal",
+        "title": reference.get("title"),
+        "author": authors,
+        "container-title": reference.get("journal"),
+        "container-title-short": reference.get("journal_iso"),
+        "volume": reference.get("volume"),
+        "issue": reference.get("issue"),
+        "page": reference.get("pages"),
+        "DOI": reference.get("doi"),
+        "PMID": reference.get("pmid"),
+        "PMCID": reference.get("pmcid"),
+        "URL": reference.get("pubmed_url"),
+        "abstract": reference.get("abstract"),
+    }
+    date_parts = [reference.get(part) for part in ("pub_year", "pub_month", "pub_day")]
+    if date_parts[0]:
+        # CSL wants the leading known parts only: [year], [year, month] or [year, month, day].
+        known = date_parts[: next((i for i, part in enumerate(date_parts) if not part), 3)]
+        item["issued"] = {"date-parts": [known]}
+    elif reference.get("pub_date_text"):
+        item["issued"] = {"literal": reference["pub_date_text"]}
+    return {key: value for key, value in item.items() if value not in (None, "", [])}
+
+
+def _references_in(data: Any) -> Iterable[Mapping[str, Any]]:
+    return [row for row in rows_of(data) if isinstance(row, Mapping) and "pmid" in row]
+
+
+class BibTeXRenderer(renderers.BaseRenderer):
+    media_type = "application/x-bibtex"
+    format = "bibtex"
+    charset = "utf-8"
+    response_schema = {"type": "string", "description": "BibTeX @article entries, keyed pmid<PMID>."}
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
+        entries = [bibtex_entry(reference) for reference in _references_in(data)]
+        return ("\n\n".join(entries) + "\n").encode(self.charset)
+
+
+class RISRenderer(renderers.BaseRenderer):
+    media_type = "application/x-research-info-systems"
+    format = "ris"
+    charset = "utf-8"
+    response_schema = {"type": "string", "description": "RIS records (TY  - JOUR … ER  - )."}
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
+        records = [ris_record(reference) for reference in _references_in(data)]
+        return ("\n\n".join(records) + "\n").encode(self.charset)
+
+
+class CSLJSONRenderer(renderers.BaseRenderer):
+    media_type = "application/vnd.citationstyles.csl+json"
+    format = "csljson"
+    charset = "utf-8"
+    response_schema = {
+        "type": "array",
+        "description": "CSL-JSON items (citeproc, Zotero, Pandoc); a single reference is a one-item list.",
+        "items": {"type": "object", "required": ["id", "type"]},
+    }
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
+        items = [csl_item(reference) for reference in _references_in(data)]
+        return json.dumps(items, ensure_ascii=False, indent=2).encode(self.charset)

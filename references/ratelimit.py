@@ -1,0 +1,117 @@
+"""
+Request spacing for upstream APIs, shared by every worker when it lives in Redis.
+
+NCBI allows 3 requests/s per IP without an API key and 10/s per key, counted across all our workers together;
+Celery's own `rate_limit` is per worker, so it cannot enforce that. Both limiters below hand out evenly spaced
+time slots: each `acquire()` reserves the next free slot (at least `interval` after the previous one) and sleeps
+until it. In Redis the reservation is one atomic Lua script using the Redis server's clock, so workers on
+different hosts share one schedule and their own clocks do not matter.
+
+The interval carries a safety margin (10% by default, as Biopython spaces its calls 0.37 s apart for 3/s):
+NCBI counts requests as they arrive, after network jitter, so exact 1/rate spacing could still tip over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+DEFAULT_MARGIN = 0.10
+
+# KEYS[1]: the slot key; ARGV[1]: interval in microseconds. Returns how long the caller must wait (µs).
+RESERVE_SLOT_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local next_free = tonumber(redis.call('GET', KEYS[1]) or '0')
+local slot = math.max(now, next_free)
+local interval = tonumber(ARGV[1])
+local expires_ms = math.ceil((slot + interval - now) / 1000) + 60000
+redis.call('SET', KEYS[1], string.format('%d', slot + interval), 'PX', expires_ms)
+return slot - now
+"""
+
+
+class RateLimiter(Protocol):
+    def acquire(self) -> float:
+        """Block until the caller may send one request; return the seconds waited."""
+        ...
+
+
+def interval_for(rate_per_second: float, margin: float = DEFAULT_MARGIN) -> float:
+    if rate_per_second <= 0:
+        raise ValueError("the rate must be positive")
+    return (1.0 + margin) / rate_per_second
+
+
+class LocalRateLimiter:
+    """In-process limiter for the embedded setup (no Redis): one schedule shared by this process's threads."""
+
+    def __init__(
+        self, rate_per_second: float, *, margin: float = DEFAULT_MARGIN, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.interval = interval_for(rate_per_second, margin)
+        self._next_free = 0.0
+        self._lock = threading.Lock()
+        self._sleep = sleep
+
+    def acquire(self) -> float:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_free)
+            self._next_free = slot + self.interval
+        wait = slot - now
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+class RedisRateLimiter:
+    """Limiter shared by every process that uses the same Redis and key (all Celery workers, the shell command)."""
+
+    def __init__(
+        self,
+        redis_url: str,
+        key: str,
+        rate_per_second: float,
+        *,
+        margin: float = DEFAULT_MARGIN,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        import redis
+
+        self.interval = interval_for(rate_per_second, margin)
+        self.key = key
+        self._redis = redis.Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5)
+        self._reserve = self._redis.register_script(RESERVE_SLOT_LUA)
+        self._sleep = sleep
+
+    def acquire(self) -> float:
+        wait = int(self._reserve(keys=[self.key], args=[int(self.interval * 1_000_000)])) / 1_000_000
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+def eutils_limiter_key(api_key: str) -> str:
+    """NCBI counts per API key (or per IP without one); the key itself is hashed, never stored in Redis names."""
+    who = hashlib.sha256(api_key.encode()).hexdigest()[:16] if api_key else "no-key"
+    return f"her2kb:ratelimit:eutils:{who}"
+
+
+_local_limiters: dict[float, LocalRateLimiter] = {}
+_local_lock = threading.Lock()
+
+
+def limiter_from_settings() -> RateLimiter:
+    """Redis-backed when REDIS_URL is set (so the limit holds across workers), in-process otherwise."""
+    from django.conf import settings
+
+    rate = settings.PUBMED_REQUESTS_PER_SECOND
+    if settings.REDIS_URL:
+        return RedisRateLimiter(settings.REDIS_URL, eutils_limiter_key(settings.NCBI_API_KEY), rate)
+    # One limiter per rate per process, so consecutive syncs in one process share a schedule too.
+    with _local_lock:
+        return _local_limiters.setdefault(rate, LocalRateLimiter(rate))

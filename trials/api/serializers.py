@@ -1,0 +1,131 @@
+"""API representations of trials and outcomes: the records' fields, related records as compact summaries."""
+
+from rest_framework import serializers
+
+from her2kb.api import (
+    ApiLinkField,
+    DrugSummarySerializer,
+    HtmlLinkField,
+    ReferenceSummarySerializer,
+    StringListField,
+    TrialSummarySerializer,
+    trial_identifier,
+)
+from trials.models import Outcome, Trial, TrialDrug
+
+
+class TrialDrugSerializer(serializers.ModelSerializer):
+    """A drug studied in a trial, with its role there."""
+
+    drug = DrugSummarySerializer(read_only=True)
+
+    class Meta:
+        model = TrialDrug
+        fields = ["drug", "role"]
+
+
+class OutcomeSummarySerializer(serializers.ModelSerializer):
+    """An outcome as it appears inside a trial."""
+
+    url = ApiLinkField("outcome-detail", "pk", lambda outcome: outcome.pk)
+
+    class Meta:
+        model = Outcome
+        fields = ["id", "endpoint", "endpoint_label", "is_primary", "population", "analysis", "url"]
+
+
+class SupportedApprovalSerializer(serializers.Serializer):
+    """An approval a trial was pivotal for."""
+
+    id = serializers.IntegerField(read_only=True)
+    drug = serializers.CharField(source="drug.slug", read_only=True, help_text="The approved drug's slug.")
+    agency = serializers.CharField(read_only=True)
+    date = serializers.DateField(read_only=True)
+    url = ApiLinkField("approval-detail", "pk", lambda approval: approval.pk)
+
+    class Meta:
+        ref_name = "SupportedApproval"
+
+
+class TrialSerializer(serializers.ModelSerializer):
+    identifier = serializers.SerializerMethodField(help_text="NCT number, or the slug for trials without one.")
+    url = ApiLinkField("trial-detail", "identifier", trial_identifier)
+    html_url = HtmlLinkField()
+    clinicaltrials_gov_url = serializers.CharField(read_only=True, help_text="Empty for trials without an NCT number.")
+    conditions = StringListField()
+    arms = StringListField()
+    drugs = TrialDrugSerializer(source="trial_drugs", many=True, read_only=True)
+    outcomes = OutcomeSummarySerializer(many=True, read_only=True)
+    supported_approvals = SupportedApprovalSerializer(many=True, read_only=True)
+    references = ReferenceSummarySerializer(many=True, read_only=True)
+    sources = StringListField()
+
+    class Meta:
+        model = Trial
+        fields = [
+            "identifier",
+            "nct_id",
+            "slug",
+            "acronym",
+            "url",
+            "html_url",
+            "clinicaltrials_gov_url",
+            "title",
+            "phase",
+            "status",
+            "start_date",
+            "primary_completion_date",
+            "completion_date",
+            "sponsor",
+            "conditions",
+            "enrollment",
+            "tumour_type",
+            "her2_category",
+            "design",
+            "arms",
+            "drugs",
+            "primary_endpoint",
+            "outcomes",
+            "supported_approvals",
+            "references",
+            "sources",
+            "notes",
+            "updated_at",
+        ]
+
+    def get_identifier(self, trial: Trial) -> str:
+        return trial_identifier(trial)
+
+
+class OutcomeSerializer(serializers.ModelSerializer):
+    url = ApiLinkField("outcome-detail", "pk", lambda outcome: outcome.pk)
+    html_url = HtmlLinkField()
+    trial = TrialSummarySerializer(read_only=True)
+    references = ReferenceSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Outcome
+        fields = [
+            "id",
+            "url",
+            "html_url",
+            "trial",
+            "endpoint",
+            "endpoint_label",
+            "is_primary",
+            "population",
+            "analysis",
+            "experimental_arm",
+            "control_arm",
+            "experimental_value",
+            "control_value",
+            "value_unit",
+            "timepoint",
+            "hazard_ratio",
+            "ci_lower",
+            "ci_upper",
+            "p_value",
+            "references",
+            "notes",
+            "updated_at",
+        ]

@@ -1,0 +1,66 @@
+"""Read-only API endpoints for trials and outcomes."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, viewsets
+
+from her2kb.api import ApiPagination, ApiViewMixin
+from her2kb.validators import validate_nct_id
+from trials.filtersets import OutcomeFilterSet, TrialFilterSet
+from trials.models import Outcome, Trial
+
+from .serializers import OutcomeSerializer, TrialSerializer
+
+IDENTIFIER_PARAMETER = OpenApiParameter(
+    "identifier",
+    str,
+    OpenApiParameter.PATH,
+    description="The trial's NCT number (e.g. NCT01234567, any case), or its slug for trials without one.",
+)
+
+
+@extend_schema_view(retrieve=extend_schema(parameters=[IDENTIFIER_PARAMETER]))
+class TrialViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    """
+    Clinical trials of HER2-targeted drugs: design, drugs and their roles, outcomes, the approvals
+    they supported and their publications.
+    """
+
+    queryset = Trial.objects.for_api()
+    serializer_class = TrialSerializer
+    filterset_class = TrialFilterSet
+    pagination_class = ApiPagination
+    lookup_field = "identifier"
+    lookup_value_regex = "[^/]+"
+    search_fields = ["acronym", "title", "nct_id", "sponsor"]
+    ordering_fields = {"acronym": "acronym", "nct_id": "nct_id", "start_date": "start_date", "phase": "phase"}
+    ordering = ["acronym", "nct_id"]
+
+    def get_object(self) -> Trial:
+        identifier = self.kwargs["identifier"]
+        if identifier.upper().startswith("NCT"):
+            try:
+                validate_nct_id(identifier.upper())
+            except DjangoValidationError as invalid:
+                # A 404 rather than a 400: any text is a valid identifier in the URL (a slug), it just
+                # names no trial — but say why, since it was probably meant as an NCT number.
+                raise exceptions.NotFound(f"No trial '{identifier}'. {invalid.messages[0]}") from invalid
+        try:
+            trial = self.get_queryset().get_by_identifier(identifier)
+        except Trial.DoesNotExist as missing:
+            raise exceptions.NotFound(f"No trial with the NCT number or slug '{identifier}'.") from missing
+        self.check_object_permissions(self.request, trial)
+        return trial
+
+
+class OutcomeViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Published results of trial endpoints: medians or rates per arm, hazard ratios with 95% CIs."""
+
+    queryset = Outcome.objects.for_api()
+    serializer_class = OutcomeSerializer
+    filterset_class = OutcomeFilterSet
+    pagination_class = ApiPagination
+    lookup_value_regex = "[^/]+"
+    search_fields = ["endpoint_label", "population", "analysis", "trial__acronym"]
+    ordering_fields = {"trial": "trial__acronym", "endpoint": "endpoint", "hazard_ratio": "hazard_ratio"}
+    ordering = ["trial__acronym", "-is_primary", "endpoint", "population", "analysis"]
