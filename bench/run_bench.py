@@ -103,10 +103,13 @@ def pick_targets(base: str) -> dict[str, str]:
         "reference page": f"/references/{picked['pmid']}/",
         "search": "/search/?q=trastuzumab",
         "API approvals, page 1": "/api/v1/approvals/",
-        "API trials, deep page": "/api/v1/trials/?page=200",
+        "API trials, deep page": "/api/v1/trials/?page={last_page}",
         "API references, page 1": "/api/v1/references/",
         "API export (bulk)": "/api/v1/export/",
     }
+    first_page = fetch_json(base + "/api/v1/trials/")
+    last_page = max(1, -(-first_page["count"] // max(1, len(first_page["results"]))))
+    targets["API trials, deep page"] = targets["API trials, deep page"].format(last_page=last_page)
     # Cursor pagination has no page numbers: follow `next` to reach a deep page.
     try:
         url = base + "/api/v1/references/"

@@ -26,7 +26,7 @@ router.register("outcomes", OutcomeViewSet, basename="outcome")
 router.register("references", ReferenceViewSet, basename="reference")
 
 urlpatterns = [
-    path("v1/search/", SearchView.as_view(), name="search"),
+    path("v1/search/", SearchView.as_view(), name="api_search"),
     path("v1/export/", ExportView.as_view(), name="export"),
     path("v1/releases/latest/", LatestReleaseView.as_view(), name="release-latest"),
     path("v1/", include(router.urls)),

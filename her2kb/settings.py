@@ -147,6 +147,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # A task is acknowledged only after it finishes, so a worker killed mid-task leaves it queued.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# With Redis, a message a dead worker never acknowledged returns to the queue after this many seconds.
+# It must exceed the longest task (a sync batch with its retries), or a slow task would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

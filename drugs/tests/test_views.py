@@ -306,3 +306,13 @@ def test_approval_filter_form_puts_tumour_and_her2_status_first_and_says_any():
     assert form.index('name="tumour_type"') < form.index('name="her2_status"') < form.index('name="agency"')
     assert 'name="drug"' not in form  # filters by slug work from a URL but are not offered in the form
     assert '<option value="" selected>Any</option>' in form
+
+
+def test_drug_page_says_when_a_curator_last_reviewed_it():
+    import datetime
+
+    drug = DrugFactory(last_reviewed_at=datetime.datetime(2026, 3, 4, 12, 0, tzinfo=datetime.UTC))
+    assert "Last reviewed by a curator on" in Client().get(drug.get_absolute_url()).content.decode()
+    assert "4 March 2026" in Client().get(drug.get_absolute_url()).content.decode()
+    unreviewed = DrugFactory()
+    assert "Not yet reviewed" in Client().get(unreviewed.get_absolute_url()).content.decode()

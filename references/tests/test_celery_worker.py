@@ -95,3 +95,73 @@ def test_a_real_worker_syncs_through_the_fake_server(redis_url, broker_mode):
     assert curated.title == "Synthetic test record 800101 for the her2kb sync tests."
     assert curated.curator_note == "Curated note stays."
     assert Reference.objects.filter(pmid__in=["800101", "800102", "800103"]).count() == 3
+
+
+def _start_worker(env: dict, queue: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "her2kb", "worker", "--pool=solo", "-Q", queue,
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
+        cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def _stop(worker: subprocess.Popen) -> str:
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    return worker.communicate(timeout=20)[0][-5000:]
+
+
+def test_a_worker_killed_mid_sync_leaves_the_batch_to_another_worker(redis_url, broker_mode):
+    """Late acknowledgement: the batch a dead worker held is redelivered and synced once, with no duplicates."""
+    import signal
+    import time
+
+    database_url = worker_database_url()
+    queue = f"her2kb-test-{uuid.uuid4().hex[:12]}"
+    pmids = ["800201", "800202", "800203"]
+    with FakeEutils(synthetic=True) as fake:
+        fake.add_fault("slow:60")  # the first worker hangs inside its first request...
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": "integration-test-only-" + uuid.uuid4().hex,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "CELERY_VISIBILITY_TIMEOUT_SECONDS": "3",
+            "NCBI_EUTILS_BASE_URL": fake.base_url,
+            "PUBMED_REQUESTS_PER_SECOND": "50",
+            "PUBMED_RETRY_BACKOFF_SECONDS": "0.01",
+            "UPSTREAM_TIMEOUT_SECONDS": "90",
+        }
+        first = _start_worker(env, queue)
+        second = None
+        try:
+            result = sync_references.apply_async(args=[pmids], queue=queue)
+            deadline = time.monotonic() + 60
+            while not fake.efetch_requests() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert fake.efetch_requests(), "the first worker never reached PubMed"
+            first.send_signal(signal.SIGKILL)  # ...and is killed there, its task unacknowledged
+            first.wait(timeout=20)
+            assert not Reference.objects.filter(pmid__in=pmids).exists()  # nothing half-written
+            second = _start_worker(env, queue)
+            run_id = result.get(timeout=120)
+        except Exception:
+            print(_stop(first))
+            if second is not None:
+                print(_stop(second))
+            raise
+        finally:
+            _stop(first)
+            if second is not None:
+                _stop(second)
+        served = fake.efetch_requests()
+
+    assert len(served) == 2, "the batch should be fetched once by each worker"
+    run = SyncRun.objects.get(pk=run_id)
+    assert (run.requested, run.created, run.failed) == (3, 3, 0)
+    assert sorted(Reference.objects.filter(pmid__in=pmids).values_list("pmid", flat=True)) == pmids

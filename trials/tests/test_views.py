@@ -218,3 +218,11 @@ def test_trial_page_query_count_does_not_grow_with_data():
         trial.references.add(ReferenceFactory())
         ApprovalFactory().pivotal_trials.add(trial)
     assert count_queries(url) == small
+
+
+def test_trial_page_says_when_a_curator_last_reviewed_it():
+    import datetime
+
+    trial = TrialFactory(last_reviewed_at=datetime.datetime(2026, 3, 4, 12, 0, tzinfo=datetime.UTC))
+    content = Client().get(trial.get_absolute_url()).content.decode()
+    assert "Last reviewed by a curator on" in content and "4 March 2026" in content
