@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from her2kb.models import ReviewedModel, TimestampedModel
+from her2kb.models import ReviewedModel, TimestampedModel, prefetch_joined
 from her2kb.validators import DRUG_IDENTIFIER_RULES, validate_source_urls
 
 from .choices import (
@@ -60,7 +60,7 @@ class DrugQuerySet(models.QuerySet):
     def for_api(self) -> DrugQuerySet:
         """Everything the API shows for a drug (list, detail, export), in a constant number of queries."""
         return self.select_related("biosimilar_of").prefetch_related(
-            "targets", "components", "approvals", "trial_roles__trial", "references"
+            "targets", "components", "approvals", prefetch_joined(Drug, "trial_roles", "trial"), "references"
         )
 
     def for_detail(self) -> DrugQuerySet:
@@ -72,7 +72,7 @@ class DrugQuerySet(models.QuerySet):
             "biosimilars",
             "approvals__pivotal_trials__outcomes",
             "approvals__references",
-            "trial_roles__trial__outcomes",
+            prefetch_joined(Drug, "trial_roles", "trial", then=("trial__outcomes",)),
             "references",
         )
 

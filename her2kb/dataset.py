@@ -21,10 +21,16 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from drugs.models import Approval, Drug, Target
+from her2kb.models import prefetch_joined
 from references.models import Reference
 from trials.models import Outcome, Trial, TrialDrug
 
 DEFAULT_DATA_DIR = Path(settings.BASE_DIR) / "data"
+
+# The benchmark's generated records (manage.py generate_bench_data) carry these marks and are never exported.
+GENERATED_SLUG_PREFIX = "bench-"
+GENERATED_PMID_START = 900_000_000  # PMIDs 900000000-999999999 are far beyond any assigned by PubMed
+GENERATED_PMID_PATTERN = r"^9[0-9]{8}$"
 
 # Field order in the files. Scalar fields map 1:1 to model fields; relations are listed separately.
 REFERENCE_FIELDS = ["pmid", *Reference.BIBLIOGRAPHIC_FIELDS, "curator_note", "sources"]
@@ -482,9 +488,10 @@ def _pmids(manager) -> list[str]:
 def dataset_records() -> dict[str, dict]:
     """Every record of the database as {relative path: record}, in canonical form."""
     files: dict[str, dict] = {}
-    for reference in Reference.objects.order_by("pmid"):
+    for reference in Reference.objects.exclude(pmid__regex=GENERATED_PMID_PATTERN).order_by("pmid"):
         files[f"references/{reference.pmid}.yaml"] = _record(reference, REFERENCE_FIELDS, {})
-    for drug in Drug.objects.select_related("biosimilar_of").prefetch_related("targets", "components", "references"):
+    drugs = Drug.objects.exclude(slug__startswith=GENERATED_SLUG_PREFIX).select_related("biosimilar_of")
+    for drug in drugs.prefetch_related("targets", "components", "references"):
         relations = {
             "targets": sorted(target.symbol for target in drug.targets.all()),
             "biosimilar_of": drug.biosimilar_of.slug if drug.biosimilar_of else None,
@@ -492,7 +499,9 @@ def dataset_records() -> dict[str, dict]:
             "references": _pmids(drug.references),
         }
         files[f"drugs/{drug.slug}.yaml"] = _record(drug, DRUG_FIELDS, relations)
-    trials = Trial.objects.prefetch_related("references", "trial_drugs__drug", "outcomes__references")
+    trials = Trial.objects.exclude(slug__startswith=GENERATED_SLUG_PREFIX).prefetch_related(
+        "references", prefetch_joined(Trial, "trial_drugs", "drug"), "outcomes__references"
+    )
     for trial in trials:
         ordered_outcomes = sorted(
             trial.outcomes.all(),
@@ -510,7 +519,11 @@ def dataset_records() -> dict[str, dict]:
             "outcomes": outcomes,
         }
         files[f"trials/{trial.slug}.yaml"] = _record(trial, TRIAL_FIELDS, relations)
-    approvals = Approval.objects.select_related("drug").prefetch_related("pivotal_trials", "references")
+    approvals = (
+        Approval.objects.exclude(drug__slug__startswith=GENERATED_SLUG_PREFIX)
+        .select_related("drug")
+        .prefetch_related("pivotal_trials", "references")
+    )
     clashes: Counter = Counter()
     ordered = sorted(
         approvals, key=lambda a: _text_key(a.drug.slug, a.agency, a.date.isoformat(), a.tumour_type, a.indication)

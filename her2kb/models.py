@@ -48,3 +48,18 @@ class ReviewedModel(models.Model):
         self._history_user = self.last_reviewed_by
         self._change_reason = reason
         self.save(update_fields=["last_reviewed_at", "last_reviewed_by"])
+
+
+def prefetch_joined(
+    model: type[models.Model], relation: str, *foreign_keys: str, then: tuple[str, ...] = ()
+) -> models.Prefetch:
+    """
+    Prefetch `relation` of `model` with its rows' foreign keys joined in (select_related), not prefetched.
+
+    Django 5.2 prefetches a foreign key with a tuple IN that SQLite spells as one OR per value; past about a
+    thousand related rows SQLite refuses the query ("Expression tree is too large"). A join has no such limit.
+    `then` names further prefetches on the related rows.
+    """
+    related_model = model._meta.get_field(relation).related_model
+    queryset = related_model._default_manager.select_related(*foreign_keys).prefetch_related(*then)
+    return models.Prefetch(relation, queryset=queryset)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from her2kb.models import TimestampedModel
+from her2kb.models import TimestampedModel, prefetch_joined
 from her2kb.validators import PMID_PATTERN, validate_doi, validate_pmcid, validate_pmid
 
 from .choices import SyncRunStatus, SyncStatus, SyncTrigger
@@ -47,7 +47,12 @@ class ReferenceQuerySet(models.QuerySet):
     def for_detail(self) -> ReferenceQuerySet:
         """A reference with everything that cites it (drugs, trials, approvals, outcomes), in a constant
         number of queries."""
-        return self.prefetch_related("drugs", "trials", "approvals__drug", "outcomes__trial")
+        return self.prefetch_related(
+            "drugs",
+            "trials",
+            prefetch_joined(Reference, "approvals", "drug"),
+            prefetch_joined(Reference, "outcomes", "trial"),
+        )
 
     def stale(self, *, older_than: datetime.timedelta) -> ReferenceQuerySet:
         """References never synced, or last synced before `older_than` ago: the nightly re-sync's work."""

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from drugs.choices import Her2Category, TumourType
 from drugs.models import validate_string_list
-from her2kb.models import ReviewedModel, TimestampedModel
+from her2kb.models import ReviewedModel, TimestampedModel, prefetch_joined
 from her2kb.validators import NCT_PATTERN, validate_nct_id, validate_source_urls
 
 from .choices import DrugRole, Endpoint, TrialPhase, TrialStatus, ValueUnit
@@ -19,18 +19,26 @@ from .choices import DrugRole, Endpoint, TrialPhase, TrialStatus, ValueUnit
 class TrialQuerySet(models.QuerySet):
     def for_list(self) -> TrialQuerySet:
         """Everything a trial list shows, fetched in a constant number of queries."""
-        return self.prefetch_related("trial_drugs__drug")
+        return self.prefetch_related(prefetch_joined(Trial, "trial_drugs", "drug"))
 
     def for_detail(self) -> TrialQuerySet:
         """Everything a trial's page shows: drugs and roles, outcomes with their references, the
         approvals the trial supports, and references, in a constant number of queries."""
         return self.prefetch_related(
-            "trial_drugs__drug", "outcomes__references", "references", "supported_approvals__drug"
+            prefetch_joined(Trial, "trial_drugs", "drug"),
+            "outcomes__references",
+            "references",
+            prefetch_joined(Trial, "supported_approvals", "drug"),
         )
 
     def for_api(self) -> TrialQuerySet:
         """Everything the API shows for a trial (list, detail, export), in a constant number of queries."""
-        return self.prefetch_related("trial_drugs__drug", "outcomes", "references", "supported_approvals__drug")
+        return self.prefetch_related(
+            prefetch_joined(Trial, "trial_drugs", "drug"),
+            "outcomes",
+            "references",
+            prefetch_joined(Trial, "supported_approvals", "drug"),
+        )
 
     def get_by_identifier(self, identifier: str) -> Trial:
         """A trial by its NCT number (any case) or its slug: both are public URLs."""

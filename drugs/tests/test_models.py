@@ -90,3 +90,17 @@ def test_drug_and_approval_urls():
     assert approval.drug.get_absolute_url() == "/drugs/testuzumab/"
     assert approval.get_absolute_url() == f"/drugs/testuzumab/#approval-{approval.pk}"
     assert approval.source_url == "https://example.org/announcement"
+
+
+def test_querysets_prefetch_more_than_a_thousand_related_trials():
+    """SQLite refuses Django 5.2's foreign-key prefetch past ~1000 rows; the querysets join instead."""
+    from trials.models import Trial, TrialDrug
+
+    drug = DrugFactory()
+    trials = Trial.objects.bulk_create(Trial(slug=f"many-{n}", phase="phase_3") for n in range(1100))
+    TrialDrug.objects.bulk_create(TrialDrug(trial=trial, drug=drug) for trial in trials)
+    (listed,) = Drug.objects.for_api()
+    assert len(listed.trial_roles.all()) == 1100
+    (detailed,) = Drug.objects.for_detail()
+    assert {role.trial.slug for role in detailed.trial_roles.all()} == {trial.slug for trial in trials}
+    assert len(Trial.objects.for_api()) == 1100

@@ -16,12 +16,13 @@ from django.db import transaction
 
 from drugs.choices import Agency, ApprovalType, DrugClass, Her2Category, TherapySetting, TumourType
 from drugs.models import Approval, Drug, Target
+from her2kb.dataset import GENERATED_PMID_PATTERN, GENERATED_PMID_START, GENERATED_SLUG_PREFIX
 from references.models import Reference
 from trials.choices import DrugRole, Endpoint, TrialPhase, TrialStatus, ValueUnit
 from trials.models import Outcome, Trial, TrialDrug
 
-BENCH_PREFIX = "bench-"
-BENCH_PMID_START = 900_000_000
+BENCH_PREFIX = GENERATED_SLUG_PREFIX
+BENCH_PMID_START = GENERATED_PMID_START
 BENCH_NCT_START = 90_000_000
 MARK = "GENERATED FOR BENCHMARK — not real data."
 WORDS = (
@@ -44,7 +45,7 @@ def bench_querysets() -> dict:
         "outcomes": Outcome.objects.filter(trial__slug__startswith=BENCH_PREFIX),
         "trials": Trial.objects.filter(slug__startswith=BENCH_PREFIX),
         "drugs": Drug.objects.filter(slug__startswith=BENCH_PREFIX),
-        "references": Reference.objects.filter(pmid__gte=str(BENCH_PMID_START), pmid__regex=r"^9[0-9]{8}$"),
+        "references": Reference.objects.filter(pmid__regex=GENERATED_PMID_PATTERN),
     }
 
 
