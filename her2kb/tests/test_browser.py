@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 
 from drugs.choices import DrugClass, Her2Category, TherapySetting, TumourType
 from drugs.tests.factories import ApprovalFactory, DrugFactory
@@ -35,12 +34,6 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_page_cache():
-    """Rendered pages are cached per data version; a test must see its own data, not an earlier test's page."""
-    cache.clear()
 
 
 @pytest.fixture(scope="module")

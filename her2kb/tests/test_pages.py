@@ -5,7 +5,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.test import Client, RequestFactory
 from django.urls import get_resolver
 from django.views.defaults import server_error
@@ -19,12 +18,6 @@ from references.tests.factories import ReferenceFactory
 from trials.tests.factories import TrialFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_page_cache():
-    """Rendered pages are cached per data version; a test must see its own data, not an earlier test's page."""
-    cache.clear()
 
 
 def test_home_shows_counts_classes_indications_and_latest_approvals():

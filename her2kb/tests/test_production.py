@@ -6,7 +6,6 @@ import sys
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client, override_settings
 
 from drugs.models import Drug
@@ -22,13 +21,6 @@ REDIS_DOWN = {
         "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
     }
 }
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_production_settings_pass_check_deploy_with_zero_warnings(settings):

@@ -1,7 +1,6 @@
 """The one search service behind the search page and the API: what it finds, in what order, at what cost."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -11,12 +10,6 @@ from references.tests.factories import ReferenceFactory
 from trials.tests.factories import TrialDrugFactory, TrialFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_page_cache():
-    """Rendered pages are cached per data version; a test must see its own data, not an earlier test's page."""
-    cache.clear()
 
 
 def test_blank_query_finds_nothing_and_runs_no_sql(django_assert_num_queries):

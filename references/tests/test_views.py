@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from drugs.tests.factories import ApprovalFactory, DrugFactory
@@ -13,12 +12,6 @@ from references.tests.factories import ReferenceFactory
 from trials.tests.factories import OutcomeFactory, TrialFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_page_cache():
-    """Rendered pages are cached per data version; a test must see its own data, not an earlier test's page."""
-    cache.clear()
 
 
 def _get(url: str, params: dict | None = None):

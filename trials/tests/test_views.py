@@ -5,7 +5,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from drugs.choices import Her2Category, TumourType
@@ -16,12 +15,6 @@ from trials.choices import DrugRole, Endpoint, TrialPhase, TrialStatus
 from trials.tests.factories import OutcomeFactory, TrialDrugFactory, TrialFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_page_cache():
-    """Rendered pages are cached per data version; a test must see its own data, not an earlier test's page."""
-    cache.clear()
 
 
 def _get(url: str, params: dict | None = None):
