@@ -24,7 +24,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import RegexValidator
-from django.db.models import IntegerField, Max, QuerySet
+from django.db.models import IntegerField, Max, QuerySet, Value
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
@@ -449,12 +449,11 @@ def dataset_last_modified() -> datetime.datetime | None:
     from references.models import Reference
     from trials.models import Outcome, Trial
 
-    tables = [model.objects.order_by().values(latest=Max("updated_at")) for model in (Approval, Trial, Outcome)]
-    stamps = (
-        Drug.objects.order_by()
-        .values(latest=Max("updated_at"))
-        .union(Reference.objects.order_by().values(latest=Max("updated_at")), *tables, all=True)
-    )
+    def latest(model) -> QuerySet:
+        # Group by a constant: one row holding the table's maximum, not one row per record.
+        return model.objects.order_by().annotate(one=Value(1)).values("one").annotate(latest=Max("updated_at"))
+
+    stamps = latest(Drug).union(*(latest(model) for model in (Reference, Approval, Trial, Outcome)), all=True)
     return max((row["latest"] for row in stamps if row["latest"]), default=None)
 
 

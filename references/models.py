@@ -125,6 +125,10 @@ class Reference(TimestampedModel):
 
     class Meta:
         ordering = ["-pub_year", "-pub_month", "pmid"]
+        indexes = [
+            # The API's cursor pagination orders by the PMID as a number (ReferenceQuerySet.for_api).
+            models.Index(Cast("pmid", output_field=models.BigIntegerField()), name="reference_pmid_number_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(pmid__regex=PMID_PATTERN),
