@@ -45,3 +45,31 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def group_member(username: str, group: str):
+    """A staff user in one of the groups the migrations create (Curators, Editors)."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username, password="a-long-test-password", is_staff=True, first_name=username)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def curator(db):
+    return group_member("carla-curator", "Curators")
+
+
+@pytest.fixture
+def editor(db):
+    return group_member("eddie-editor", "Editors")
+
+
+@pytest.fixture
+def curator_client(curator):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(curator)
+    return client

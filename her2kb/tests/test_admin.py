@@ -1,7 +1,6 @@
 """The curators' admin: every screen renders for a curator, anonymous users never see it."""
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
 
@@ -21,20 +20,6 @@ ADMIN_MODELS = [
     "trials/outcome",
     "references/reference",
 ]
-
-
-@pytest.fixture
-def curator() -> User:
-    user = User.objects.create_user("curator", password="a-long-test-password", is_staff=True)
-    user.groups.add(Group.objects.get(name="Curators"))
-    return user
-
-
-@pytest.fixture
-def curator_client(curator) -> Client:
-    client = Client()
-    client.force_login(curator)
-    return client
 
 
 def test_curators_group_may_add_and_change_but_not_delete(curator):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 import yaml
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
@@ -25,22 +25,6 @@ from trials.models import Trial
 from trials.tests.factories import OutcomeFactory, TrialFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _member(username: str, group: str) -> User:
-    user = User.objects.create_user(username, password="a-long-test-password", is_staff=True, first_name=username)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def curator() -> User:
-    return _member("carla-curator", "Curators")
-
-
-@pytest.fixture
-def editor() -> User:
-    return _member("eddie-editor", "Editors")
 
 
 def _client(user: User) -> Client:

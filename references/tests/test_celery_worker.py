@@ -44,6 +44,24 @@ def broker_mode():
     celery_app.conf.task_always_eager = previous
 
 
+def _start_worker(env: dict, queue: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "her2kb", "worker", "--pool=solo", "-Q", queue,
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
+        cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def _stop(worker: subprocess.Popen) -> str:
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    return (worker.communicate(timeout=20)[0] or "")[-5000:]  # "" when already collected
+
+
 def test_a_real_worker_syncs_through_the_fake_server(redis_url, broker_mode):
     database_url = worker_database_url()
     queue = f"her2kb-test-{uuid.uuid4().hex[:12]}"  # a private queue: no other test's task can reach this worker
@@ -64,26 +82,16 @@ def test_a_real_worker_syncs_through_the_fake_server(redis_url, broker_mode):
             "PUBMED_RETRY_BACKOFF_MAX_SECONDS": "0.05",
             "UPSTREAM_TIMEOUT_SECONDS": "5",
         }
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "her2kb", "worker", "--pool=solo", "-Q", queue,
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
-            cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+        worker = _start_worker(env, queue)
         try:
             result = sync_references.apply_async(args=[["800101", "800102", "800103"]], queue=queue)
             assert isinstance(result, AsyncResult) and not isinstance(result, EagerResult)  # really queued
             run_id = result.get(timeout=90)
         except Exception:
-            worker.terminate()
-            print(worker.communicate(timeout=20)[0][-5000:])
+            print(_stop(worker))
             raise
         finally:
-            if worker.poll() is None:
-                worker.terminate()
-                try:
-                    worker.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            _stop(worker)
         served = fake.efetch_requests()
 
     run = SyncRun.objects.get(pk=run_id)
@@ -95,24 +103,6 @@ def test_a_real_worker_syncs_through_the_fake_server(redis_url, broker_mode):
     assert curated.title == "Synthetic test record 800101 for the her2kb sync tests."
     assert curated.curator_note == "Curated note stays."
     assert Reference.objects.filter(pmid__in=["800101", "800102", "800103"]).count() == 3
-
-
-def _start_worker(env: dict, queue: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "her2kb", "worker", "--pool=solo", "-Q", queue,
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
-        cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-
-
-def _stop(worker: subprocess.Popen) -> str:
-    if worker.poll() is None:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-    return worker.communicate(timeout=20)[0][-5000:]
 
 
 def test_a_worker_killed_mid_sync_leaves_the_batch_to_another_worker(redis_url, broker_mode):
