@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-de
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev lint format migrate load export worker beat bench clean
+.PHONY: run test install install-dev install-wrk lint format migrate load export worker beat bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,8 +62,20 @@ beat: install
 
 ## bench: scale data + gunicorn (production settings) + wrk; prints a table, writes bench-results/latest.json
 bench: install-dev
-	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+	@command -v wrk >/dev/null || $(MAKE) --no-print-directory install-wrk
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+
+# wrk (Debian's load generator) is a system package: install it with apt when we may, else say how.
+install-wrk:
+	@echo "make bench: installing Debian's wrk"
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; \
+	elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then \
+	  sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+	  echo "make bench needs wrk: install it with your OS's package manager (Debian: apt-get install wrk)"; exit 1; \
+	fi
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

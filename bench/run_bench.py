@@ -34,7 +34,7 @@ def manage(*args: str, env: dict | None = None, capture: bool = False) -> subpro
     return subprocess.run(
         [PYTHON, "manage.py", *args],
         cwd=ROOT,
-        env=env or os.environ.copy(),
+        env=env or production_env(),
         check=True,
         text=True,
         capture_output=capture,
@@ -53,11 +53,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# One throwaway key for the whole run: a fresh clone has no .env, and production settings refuse the dev key.
+BENCH_SECRET_KEY = "bench-" + os.urandom(24).hex()
+
+
 def production_env() -> dict:
+    """Production settings (DEBUG off) on loopback: what every command and gunicorn in the benchmark runs with."""
     env = os.environ.copy()
     env.update(
         DEBUG="0",
-        SECRET_KEY=env.get("SECRET_KEY") or "bench-" + os.urandom(24).hex(),
+        SECRET_KEY=env.get("SECRET_KEY") or BENCH_SECRET_KEY,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="WARNING",
         HTTPS_ONLY="0",  # plain HTTP on loopback; production sits behind TLS
@@ -168,7 +173,7 @@ def main() -> None:
     print("1/5 Migrating and timing the curated dataset load")
     manage("migrate", "--noinput", "-v0")
     with tempfile.TemporaryDirectory() as scratch:
-        fresh = os.environ.copy() | {"DATABASE_URL": f"sqlite:///{scratch}/fresh.sqlite3"}
+        fresh = production_env() | {"DATABASE_URL": f"sqlite:///{scratch}/fresh.sqlite3"}
         manage("migrate", "--noinput", "-v0", env=fresh)
         report["curated_load_seconds_fresh_sqlite"] = round(timed("load_her2kb", env=fresh), 2)
     report["curated_load_seconds_configured_db"] = round(timed("load_her2kb"), 2)
@@ -178,7 +183,7 @@ def main() -> None:
         sizes = {"drugs": 200, "approvals": 5000, "trials": 20000, "outcomes": 60000, "references": 200000}
         args = [f"--{name}={count // scale}" for name, count in sizes.items()]
         report["generate_seconds"] = round(timed("generate_bench_data", *args), 1)
-    manage("collectstatic", "--noinput", "-v0", env=production_env())
+    manage("collectstatic", "--noinput", "-v0")
 
     print("3/5 Serving with gunicorn (production settings) and driving it with wrk")
     port = free_port()
