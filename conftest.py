@@ -21,6 +21,18 @@ def services_required() -> bool:
 
 
 @pytest.fixture
+def postgres():
+    """The default connection when it is the real PostgreSQL; skips otherwise locally, fails in CI."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        if services_required():
+            pytest.fail("DATABASE_URL is not PostgreSQL but HER2KB_REQUIRE_SERVICES=1: this test needs PostgreSQL.")
+        pytest.skip("needs PostgreSQL (DATABASE_URL); CI provides one")
+    return connection
+
+
+@pytest.fixture
 def redis_url() -> str:
     """The real Redis named by REDIS_URL; skips without one locally, fails without one in CI."""
     import redis
@@ -45,6 +57,13 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def exports_dir(settings, tmp_path):
+    """Every test writes the bulk export to a folder of its own: never into var/, never one another's file."""
+    settings.EXPORTS_DIR = tmp_path / "exports"
+    return settings.EXPORTS_DIR
 
 
 def group_member(username: str, group: str):

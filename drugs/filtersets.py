@@ -1,7 +1,7 @@
 """Filters for drugs and approvals: one definition serves the HTML list pages and the API."""
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from .choices import Agency, ApprovalType, DevelopmentStatus, DrugClass, Her2Category, TherapySetting, TumourType
 from .models import Approval, Drug
@@ -22,13 +22,10 @@ class DrugFilterSet(django_filters.FilterSet):
         fields = ["q", "drug_class", "target", "development_status", "approved", "tumour_type"]
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(
-            Q(name__icontains=value) | Q(brand_names__icontains=value) | Q(synonyms__icontains=value)
-        )
+        return queryset.named(value)
 
     def filter_approved(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        approved = Drug.objects.approved().values("pk")
-        return queryset.filter(pk__in=approved) if value else queryset.exclude(pk__in=approved)
+        return queryset.approved() if value else queryset.unapproved()
 
 
 class ApprovalFilterSet(django_filters.FilterSet):

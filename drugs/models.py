@@ -6,10 +6,12 @@ from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from her2kb.fulltext import bonus, search_document, text_rank, uses_full_text_search, web_search_query
 from her2kb.models import ReviewedModel, TimestampedModel, prefetch_joined
 from her2kb.validators import DRUG_IDENTIFIER_RULES, validate_source_urls
 
@@ -40,15 +42,59 @@ class Target(models.Model):
 
     class Meta:
         ordering = ["symbol"]
+        # The ?target= filter matches the symbol in any case.
+        indexes = [models.Index(Upper("symbol"), name="target_symbol_upper_idx")]
 
     def __str__(self) -> str:
         return self.symbol
 
 
+def _name_contains(text: str) -> models.Q:
+    return (
+        models.Q(name__icontains=text)
+        | models.Q(slug__icontains=text)
+        | models.Q(brand_names__icontains=text)
+        | models.Q(synonyms__icontains=text)
+    )
+
+
 class DrugQuerySet(models.QuerySet):
     def approved(self) -> DrugQuerySet:
-        """Drugs with at least one regulatory approval."""
-        return self.filter(approvals__isnull=False).distinct()
+        """Drugs with at least one regulatory approval (a semi-join on the approvals' drug index, no DISTINCT)."""
+        return self.filter(models.Exists(Approval.objects.filter(drug=models.OuterRef("pk"))))
+
+    def unapproved(self) -> DrugQuerySet:
+        """Drugs without any regulatory approval yet."""
+        return self.filter(~models.Exists(Approval.objects.filter(drug=models.OuterRef("pk"))))
+
+    def named(self, text: str) -> DrugQuerySet:
+        """Drugs whose INN, slug, brand names or codes contain `text` (any case): "enhertu", "DS-8201", "T-DXd"."""
+        return self.filter(_name_contains(text.strip()))
+
+    def matching(self, text: str) -> DrugQuerySet:
+        """`named(text)`, or drugs whose mechanism, payload or binding site match it (words on PostgreSQL, through
+        the GIN-indexed `search_document`; substrings elsewhere)."""
+        text = text.strip()
+        named = _name_contains(text)
+        if uses_full_text_search():
+            document = search_document(Drug)
+            return self.alias(document=document).filter(models.Q(document=web_search_query(text)) | named)
+        return self.filter(named | models.Q(mechanism__icontains=text) | models.Q(payload__icontains=text))
+
+    def search(self, text: str) -> DrugQuerySet:
+        """`matching(text)`, best first: an exact INN, brand name or code, then names containing it, then text."""
+        text = text.strip()
+        # The JSON lists are matched as text, so a whole list item is the query wrapped in JSON quotes.
+        exact = (
+            models.Q(name__iexact=text)
+            | models.Q(brand_names__icontains=f'"{text}"')
+            | models.Q(synonyms__icontains=f'"{text}"')
+        )
+        named = _name_contains(text)
+        rank = bonus(exact, 2.0) + bonus(named, 1.0)
+        if uses_full_text_search():
+            rank = text_rank(Drug, text) + rank
+        return self.matching(text).annotate(rank=rank).order_by("-rank", "name")
 
     def for_list(self) -> DrugQuerySet:
         """Everything a list of drugs shows, fetched in a constant number of queries."""
@@ -316,6 +362,10 @@ class Approval(TimestampedModel):
             models.Index(fields=["agency", "date"], name="approval_agency_date_idx"),
             models.Index(fields=["tumour_type", "her2_category"], name="approval_tumour_her2_idx"),
             models.Index(fields=["date"], name="approval_date_idx"),
+            # One per remaining filter of the approvals page and API (drugs/tests/test_indexes.py checks each).
+            models.Index(fields=["her2_category"], name="approval_her2_category_idx"),
+            models.Index(fields=["approval_type"], name="approval_type_idx"),
+            models.Index(fields=["setting"], name="approval_setting_idx"),
         ]
 
     def __str__(self) -> str:

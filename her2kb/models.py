@@ -16,7 +16,8 @@ class TimestampedModel(models.Model):
     """Adds when a row was created and last changed."""
 
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: the API's Last-Modified and the export fingerprint read MAX(updated_at) of every table per request.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         abstract = True

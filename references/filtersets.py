@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from her2kb.validators import validate_nct_id, validate_pmid
+from trials.models import Outcome, Trial
 
 from .models import Reference
 
@@ -28,13 +29,17 @@ class ReferenceFilterSet(django_filters.FilterSet):
         fields = ["q", "pmid", "doi", "year", "journal", "retracted", "trial", "trial_acronym", "drug"]
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(Q(title__icontains=value) | Q(abstract__icontains=value))
+        return queryset.matching(value)
 
     def filter_trial_acronym(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """A family of trials by acronym prefix (e.g. every DESTINY-Breast trial): their references and
         the references behind their outcomes."""
-        cited = Q(trials__acronym__istartswith=value) | Q(outcomes__trial__acronym__istartswith=value)
-        return queryset.filter(pk__in=Reference.objects.filter(cited).values("pk"))
+        # A UNION of the two citing tables, not an OR across two joins: each half is answered by the trigram index on
+        # the trial acronym, and the references by their primary key.
+        cited_by_trials = Trial.references.through.objects.filter(trial__acronym__istartswith=value)
+        cited_by_outcomes = Outcome.references.through.objects.filter(outcome__trial__acronym__istartswith=value)
+        cited = cited_by_trials.values("reference_id").union(cited_by_outcomes.values("reference_id"))
+        return queryset.filter(pk__in=cited)
 
     def filter_journal(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(Q(journal__icontains=value) | Q(journal_iso__icontains=value))

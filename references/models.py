@@ -6,11 +6,12 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Upper
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from her2kb.fulltext import bonus, search_document, text_rank, uses_full_text_search, web_search_query
 from her2kb.models import TimestampedModel, prefetch_joined
 from her2kb.validators import PMID_PATTERN, validate_doi, validate_pmcid, validate_pmid
 
@@ -31,6 +32,29 @@ def validate_author_list(value: object) -> None:
 class ReferenceQuerySet(models.QuerySet):
     def retracted(self) -> ReferenceQuerySet:
         return self.filter(is_retracted=True)
+
+    def matching(self, text: str) -> ReferenceQuerySet:
+        """
+        References whose title, abstract or journal match `text`, or whose PMID or DOI is `text`.
+
+        PostgreSQL matches words (stemmed, so "cardiotoxicity" finds "cardiotoxicities") through the GIN-indexed
+        `search_document`; elsewhere title and abstract are matched as substrings.
+        """
+        text = text.strip()
+        identifier = models.Q(pmid=text) | models.Q(doi__iexact=text)
+        if uses_full_text_search():
+            document = search_document(Reference)
+            return self.alias(document=document).filter(models.Q(document=web_search_query(text)) | identifier)
+        return self.filter(identifier | models.Q(title__icontains=text) | models.Q(abstract__icontains=text))
+
+    def search(self, text: str) -> ReferenceQuerySet:
+        """`matching(text)`, best first: an exact PMID or DOI, then (on PostgreSQL) text rank; newest first."""
+        identifier = models.Q(pmid=text.strip()) | models.Q(doi__iexact=text.strip())
+        if uses_full_text_search():
+            rank = text_rank(Reference, text) + bonus(identifier, 2.0)
+        else:
+            rank = bonus(identifier, 2.0) + bonus(models.Q(title__icontains=text.strip()), 1.0)
+        return self.matching(text).annotate(rank=rank).order_by("-rank", "-pub_year", "pmid")
 
     def for_list(self) -> ReferenceQuerySet:
         """Everything a citation list shows. No related rows are needed; nothing is deferred, so a
@@ -88,7 +112,7 @@ class Reference(TimestampedModel):
     )
 
     pmid = models.CharField("PMID", max_length=9, unique=True, validators=[validate_pmid])
-    doi = models.CharField("DOI", max_length=255, blank=True, db_index=True, validators=[validate_doi])
+    doi = models.CharField("DOI", max_length=255, blank=True, validators=[validate_doi])
     pmcid = models.CharField("PMCID", max_length=20, blank=True, validators=[validate_pmcid])
     title = models.TextField(blank=True)
     authors = models.JSONField(default=list, blank=True, validators=[validate_author_list])
@@ -128,6 +152,8 @@ class Reference(TimestampedModel):
         indexes = [
             # The API's cursor pagination orders by the PMID as a number (ReferenceQuerySet.for_api).
             models.Index(Cast("pmid", output_field=models.BigIntegerField()), name="reference_pmid_number_idx"),
+            # DOIs are matched case-insensitively (the API's ?doi= filter, search, quick entry).
+            models.Index(Upper("doi"), name="reference_doi_upper_idx"),
         ]
         constraints = [
             models.CheckConstraint(

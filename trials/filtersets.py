@@ -1,7 +1,7 @@
 """Filters for trials and outcomes: one definition serves the HTML list pages and the API."""
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from drugs.choices import Her2Category, TumourType
 from her2kb.validators import validate_nct_id
@@ -24,9 +24,7 @@ class TrialFilterSet(django_filters.FilterSet):
         fields = ["q", "nct_id", "phase", "status", "tumour_type", "her2_category", "drug"]
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(
-            Q(acronym__icontains=value) | Q(title__icontains=value) | Q(nct_id__iexact=value.strip())
-        )
+        return queryset.matching(value)
 
 
 class OutcomeFilterSet(django_filters.FilterSet):

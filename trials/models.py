@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from drugs.choices import Her2Category, TumourType
 from drugs.models import validate_string_list
+from her2kb.fulltext import bonus, search_document, text_rank, uses_full_text_search, web_search_query
 from her2kb.models import ReviewedModel, TimestampedModel, prefetch_joined
 from her2kb.validators import NCT_PATTERN, validate_nct_id, validate_source_urls
 
@@ -17,6 +18,31 @@ from .choices import DrugRole, Endpoint, TrialPhase, TrialStatus, ValueUnit
 
 
 class TrialQuerySet(models.QuerySet):
+    def matching(self, text: str) -> TrialQuerySet:
+        """
+        Trials whose acronym or NCT number contains `text` (clinicians type "DESTINY-B" or "NCT0352"), or whose
+        title, conditions or sponsor match it.
+
+        PostgreSQL matches the words through the GIN-indexed `search_document` and the identifiers through trigram
+        indexes; elsewhere everything is a substring match.
+        """
+        text = text.strip()
+        identifier = models.Q(acronym__icontains=text) | models.Q(nct_id__icontains=text)
+        if uses_full_text_search():
+            document = search_document(Trial)
+            return self.alias(document=document).filter(models.Q(document=web_search_query(text)) | identifier)
+        return self.filter(identifier | models.Q(title__icontains=text) | models.Q(conditions__icontains=text))
+
+    def search(self, text: str) -> TrialQuerySet:
+        """`matching(text)`, best first: the exact NCT number or acronym, then partial identifiers, then text."""
+        text = text.strip()
+        exact = models.Q(nct_id__iexact=text) | models.Q(acronym__iexact=text)
+        identifier = models.Q(acronym__icontains=text) | models.Q(nct_id__icontains=text)
+        rank = bonus(exact, 2.0) + bonus(identifier, 1.0)
+        if uses_full_text_search():
+            rank = text_rank(Trial, text) + rank
+        return self.matching(text).annotate(rank=rank).order_by("-rank", "acronym", "nct_id")
+
     def for_list(self) -> TrialQuerySet:
         """Everything a trial list shows, fetched in a constant number of queries."""
         return self.prefetch_related(prefetch_joined(Trial, "trial_drugs", "drug"))
@@ -71,7 +97,9 @@ class Trial(TimestampedModel, ReviewedModel):
     conditions = models.JSONField(default=list, blank=True, validators=[validate_string_list])
     enrollment = models.PositiveIntegerField(null=True, blank=True)
     tumour_type = models.CharField(max_length=30, choices=TumourType.choices, blank=True, db_index=True)
-    her2_category = models.CharField("HER2 category", max_length=30, choices=Her2Category.choices, blank=True)
+    her2_category = models.CharField(
+        "HER2 category", max_length=30, choices=Her2Category.choices, blank=True, db_index=True
+    )
     design = models.CharField(max_length=300, blank=True, help_text="e.g. Randomized, open-label, multicenter")
     arms = models.JSONField(default=list, blank=True, validators=[validate_string_list])
     drugs = models.ManyToManyField("drugs.Drug", through="TrialDrug", related_name="trials", blank=True)
@@ -184,9 +212,9 @@ class Outcome(TimestampedModel):
     """A published result of one endpoint of a trial: medians or rates, hazard ratio and its 95% CI."""
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="outcomes")
-    endpoint = models.CharField(max_length=10, choices=Endpoint.choices)
+    endpoint = models.CharField(max_length=10, choices=Endpoint.choices, db_index=True)
     endpoint_label = models.CharField(max_length=200, blank=True, help_text="Detail, e.g. 'PFS by BICR'.")
-    is_primary = models.BooleanField(default=False)
+    is_primary = models.BooleanField(default=False, db_index=True)
     population = models.CharField(max_length=200, blank=True, help_text="e.g. HR-positive cohort; ITT.")
     analysis = models.CharField(max_length=200, blank=True, help_text="e.g. primary analysis; final OS analysis.")
     experimental_arm = models.CharField(max_length=200, blank=True)

@@ -5,20 +5,9 @@ import json
 import psycopg
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import connection
 from django.test import RequestFactory
 
-from conftest import services_required
 from drugs.tests.factories import DrugFactory
-
-
-@pytest.fixture
-def postgres():
-    if connection.vendor != "postgresql":
-        if services_required():
-            pytest.fail("HER2KB_REQUIRE_SERVICES=1 but DATABASE_URL is not PostgreSQL")
-        pytest.skip("needs PostgreSQL (DATABASE_URL); CI provides one")
-    return connection
 
 
 def serve(path: str) -> tuple[str, bytes]:

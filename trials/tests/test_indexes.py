@@ -1,0 +1,59 @@
+"""Every filter of the trial and outcome pages and API, and search, is answered by an index (EXPLAIN on PostgreSQL)."""
+
+import pytest
+
+from her2kb.tests.explain import answered_by_index, index_lines
+from trials.filtersets import OutcomeFilterSet, TrialFilterSet
+from trials.models import Outcome, Trial
+
+pytestmark = pytest.mark.django_db
+
+# (query parameters, the condition an index must answer, as PostgreSQL prints it)
+TRIAL_FILTERS = [
+    ({"q": "trastuzumab"}, "search_document @@"),
+    ({"q": "DESTINY-B"}, "upper((acronym)::text) ~~"),
+    ({"q": "NCT0352"}, "upper((nct_id)::text) ~~"),
+    ({"nct_id": "NCT03529110"}, "(nct_id)::text = 'NCT03529110'"),
+    ({"phase": "phase_3"}, "(phase)::text ="),
+    ({"status": "completed"}, "(status)::text ="),
+    ({"tumour_type": "breast"}, "(tumour_type)::text ="),
+    ({"her2_category": "low"}, "(her2_category)::text ="),
+    ({"drug": "trastuzumab"}, "(slug)::text = 'trastuzumab'"),
+]
+OUTCOME_FILTERS = [
+    ({"trial": "NCT03529110"}, "(nct_id)::text = 'NCT03529110'"),
+    ({"endpoint": "pfs"}, "(endpoint)::text ="),
+    ({"is_primary": "true"}, "is_primary ="),
+    ({"drug": "trastuzumab"}, "(slug)::text = 'trastuzumab'"),
+]
+
+
+@pytest.mark.parametrize(("params", "condition"), TRIAL_FILTERS, ids=lambda value: str(value))
+def test_trial_filter_is_answered_by_an_index(postgres, params, condition):
+    filterset = TrialFilterSet(params, queryset=Trial.objects.for_api())
+    assert filterset.is_valid(), filterset.errors
+
+    assert answered_by_index(filterset.qs, condition), index_lines(filterset.qs)
+
+
+@pytest.mark.parametrize(("params", "condition"), OUTCOME_FILTERS, ids=lambda value: str(value))
+def test_outcome_filter_is_answered_by_an_index(postgres, params, condition):
+    filterset = OutcomeFilterSet(params, queryset=Outcome.objects.for_api())
+    assert filterset.is_valid(), filterset.errors
+
+    assert answered_by_index(filterset.qs, condition), index_lines(filterset.qs)
+
+
+def test_every_filter_is_covered_here():
+    assert {name for params, _ in TRIAL_FILTERS for name in params} == set(TrialFilterSet.base_filters)
+    assert {name for params, _ in OUTCOME_FILTERS for name in params} == set(OutcomeFilterSet.base_filters)
+
+
+@pytest.mark.parametrize("condition", ["search_document @@", "upper((acronym)::text) ~~", "upper((nct_id)::text) ~~"])
+def test_search_is_answered_by_indexes(postgres, condition):
+    assert answered_by_index(Trial.objects.search("DESTINY-Breast03"), condition)
+
+
+def test_a_filter_without_an_index_is_reported(postgres):
+    # The check above can fail: the sponsor has no index (no page or API filters by it).
+    assert not answered_by_index(Trial.objects.filter(sponsor="Daiichi Sankyo"), "(sponsor)::text =")
