@@ -11,7 +11,7 @@ COPY . .
 # collectstatic needs settings but no secrets: a throwaway key for this build step only.
 RUN SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinput
 
-RUN mkdir -p var/releases && useradd --create-home her2kb && chown -R her2kb /app
+RUN mkdir -p var/releases var/exports && useradd --create-home her2kb && chown -R her2kb /app
 USER her2kb
 
 EXPOSE 8000

@@ -15,16 +15,23 @@ import csv
 import datetime
 import hashlib
 import io
+import itertools
+import pickle
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import django_filters
 from django import forms
+from django.apps import apps as django_apps
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import RegexValidator
-from django.db.models import IntegerField, Max, QuerySet, Value
+from django.db.models import BigIntegerField, Count, DateTimeField, IntegerField, Max, QuerySet, Value
+from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
@@ -36,6 +43,8 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+
+from .cache import data_version
 
 # Formats that download a whole (filtered) list as one file: they are not paginated, because a CSV or a
 # BibTeX file that silently holds only the first page would mislead whoever opens it.
@@ -443,18 +452,112 @@ def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespon
 # ---------------------------------------------------------------------------------------------
 # Conditional requests
 # ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DatasetState:
+    """The records the API serves, summarised: when they last changed, and a fingerprint of their state."""
+
+    last_modified: datetime.datetime | None
+    fingerprint: str
+
+
+def dataset_state() -> DatasetState:
+    """
+    When any record the API serves last changed, and a fingerprint that changes on any insert, update or
+    delete of what the API shows: one query over every table behind it (see `_summary_rows`).
+    """
+    rows = _summary_rows(fingerprint=True)
+    return DatasetState(_latest_update(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+
+
 def dataset_last_modified() -> datetime.datetime | None:
-    """When any record the API serves last changed: one query over every timestamped table."""
-    from drugs.models import Approval, Drug
+    """When any record the API serves last changed. Only each table's latest `updated_at`, without the
+    fingerprint's counts: this runs for every API answer that is not served from the cache."""
+    return _latest_update(_summary_rows(fingerprint=False))
+
+
+# The tables whose rows carry `updated_at`: their latest is the dataset's Last-Modified.
+TIMESTAMPED_MODELS = ("drugs.Drug", "references.Reference", "drugs.Approval", "trials.Trial", "trials.Outcome")
+
+
+def _latest_update(rows: list[tuple]) -> datetime.datetime | None:
+    # The first parts of `_summary_rows` are the timestamped tables' latest `updated_at`, in this order.
+    return max((latest for part, latest, _ in rows if part < len(TIMESTAMPED_MODELS) and latest), default=None)
+
+
+def _summary_rows(*, fingerprint: bool) -> list[tuple]:
+    """
+    (part, latest, number) rows from one UNION query: the latest `updated_at` of each timestamped table and,
+    for the fingerprint, what else a change moves:
+
+    - per table, the row count (deletions) and the largest id (insertions: ids are never reused, so an
+      insert plus a delete still moves it) — link tables (many-to-many, a trial's drugs) included, which
+      have no timestamps;
+    - the trial-drug history's largest id: a role changed in place moves nothing else;
+    - references' latest `last_synced_at`, which the PubMed sync moves without touching `updated_at`.
+    """
+    from drugs.models import Target
     from references.models import Reference
-    from trials.models import Outcome, Trial
+    from trials.models import TrialDrug
 
-    def latest(model) -> QuerySet:
-        # Group by a constant: one row holding the table's maximum, not one row per record.
-        return model.objects.order_by().annotate(one=Value(1)).values("one").annotate(latest=Max("updated_at"))
+    timestamped = [django_apps.get_model(label) for label in TIMESTAMPED_MODELS]
+    parts = itertools.count()
 
-    stamps = latest(Drug).union(*(latest(model) for model in (Reference, Approval, Trial, Outcome)), all=True)
-    return max((row["latest"] for row in stamps if row["latest"]), default=None)
+    def select(queryset: QuerySet, *, latest: Any = None, number: Any = None) -> QuerySet:
+        # One aggregate per SELECT, so each is an index look-up or a plain count, grouped by a constant: one
+        # row per table, not one per record. NULLs are typed: PostgreSQL would take an untyped one for text.
+        return (
+            queryset.order_by()
+            .annotate(part=Value(next(parts)))
+            .values("part")
+            .annotate(
+                latest=latest or Cast(Value(None), DateTimeField()),
+                number=number or Cast(Value(None), BigIntegerField()),
+            )
+        )
+
+    selects = [select(model.objects, latest=Max("updated_at")) for model in timestamped]
+    if fingerprint:
+        links = {field.remote_field.through for model in timestamped for field in model._meta.many_to_many}
+        tables = [*timestamped, *sorted(links, key=lambda model: model._meta.label), Target]
+        for model in tables:
+            selects.append(select(model._default_manager, number=Count("*")))
+            selects.append(select(model._default_manager, number=Max("pk")))
+        selects.append(select(TrialDrug.history.model._default_manager, number=Max("pk")))
+        selects.append(select(Reference.objects, latest=Max("last_synced_at")))
+    union = selects[0].union(*selects[1:], all=True)
+    return sorted((row["part"], row["latest"], row["number"]) for row in union)
+
+
+def set_validators(response: HttpResponse, *, etag: str, last_modified: datetime.datetime | None) -> None:
+    """The headers a client revalidates its copy with: ETag, Last-Modified, and "ask every time"."""
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    response["Cache-Control"] = "public, max-age=0, must-revalidate"
+
+
+# ---------------------------------------------------------------------------------------------
+# The response cache: a 200's data, keyed by the data version, the absolute URL and the format
+# ---------------------------------------------------------------------------------------------
+# Bigger answers (a whole table as CSV or BibTeX) are not cached: they would crowd out everything else. Counting
+# records first spares pickling a huge list only to find it too big.
+API_CACHE_MAX_RECORDS = 1000
+API_CACHE_MAX_BYTES = 4 * 1024 * 1024
+
+
+class CachedResponse(Exception):
+    """A cache hit, raised from `ApiViewMixin.initial` once the request is validated and throttled."""
+
+    def __init__(self, data: Any, last_modified: datetime.datetime | None) -> None:
+        super().__init__("served from the API cache")
+        self.data, self.last_modified = data, last_modified
+
+
+def response_cache_key(request: Request) -> str:
+    """The cache key of a request's answer: data version, absolute URL (answers hold absolute links) and format."""
+    renderer = request.accepted_renderer
+    what = f"{request.build_absolute_uri()}\n{renderer.format}\n{request.accepted_media_type}"
+    return f"her2kb:api:{data_version()}:{hashlib.sha256(what.encode()).hexdigest()}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -472,11 +575,30 @@ class ApiViewMixin:
         StrictOrderingFilter,
     ]
     extra_query_parameters: dict[str, dict[str, Any]] = {}
+    # GET answers are cached (API_CACHE_SECONDS) unless a view opts out (the bulk export has its own file).
+    cache_responses = True
+    _cache_key: str | None = None
+    _cache_hit: CachedResponse | None = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Before content negotiation, so `?format=nonsense` gets this message rather than a bare 404.
         validate_query_parameters(request, query_parameter_specs(self))
+        # Authentication, content negotiation and throttling: a cached answer still counts against the rate.
         super().initial(request, *args, **kwargs)
+        if self.cache_responses and request.method in ("GET", "HEAD") and settings.API_CACHE_SECONDS > 0:
+            self._cache_key = response_cache_key(request)
+            cached = cache.get(self._cache_key)
+            if cached is not None:
+                # Leave the way DRF leaves `initial()` when a request is throttled: by raising. The handler
+                # (and its queries) never runs; `handle_exception` turns the hit into the response. Wrapping
+                # the handler instead would mean reimplementing DRF's dispatch.
+                raise CachedResponse(*pickle.loads(cached))
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, CachedResponse):
+            self._cache_hit = exc
+            return Response(exc.data)
+        return super().handle_exception(exc)
 
     def paginate_queryset(self, queryset: QuerySet) -> list | None:
         renderer = getattr(self.request, "accepted_renderer", None)
@@ -492,24 +614,42 @@ class ApiViewMixin:
             response.accepted_media_type = response.accepted_renderer.media_type
             return response
         if request.method in ("GET", "HEAD") and response.status_code == status.HTTP_200_OK:
-            return self._conditional(request, response)
+            if response.streaming:
+                return response  # a file with validators of its own (the bulk export)
+            if self._cache_hit is not None:
+                last_modified = self._cache_hit.last_modified
+                response["X-Cache"] = "hit"
+            else:
+                last_modified = dataset_last_modified()
+                if self._cache_key is not None and self._store(response.data, last_modified):
+                    response["X-Cache"] = "miss"
+            return self._conditional(request, response, last_modified)
         return response
 
-    def _conditional(self, request: Request, response: HttpResponse) -> HttpResponse:
+    def _store(self, data: Any, last_modified: datetime.datetime | None) -> bool:
+        """Cache a 200's data with its Last-Modified (so a hit runs no query at all), if it is not too big."""
+        if len(rows_of(data)) > API_CACHE_MAX_RECORDS:
+            return False
+        payload = pickle.dumps((data, last_modified), protocol=pickle.HIGHEST_PROTOCOL)
+        if len(payload) > API_CACHE_MAX_BYTES:
+            return False
+        cache.set(self._cache_key, payload, settings.API_CACHE_SECONDS)
+        return True
+
+    def _conditional(
+        self, request: Request, response: Response, last_modified: datetime.datetime | None
+    ) -> HttpResponse:
         """ETag from the rendered body (exact), Last-Modified from the data; 304 when the client is current."""
         response.render()
-        response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
-        last_modified = dataset_last_modified()
-        if last_modified is not None:
-            response["Last-Modified"] = http_date(last_modified.timestamp())
-        response["Cache-Control"] = "public, max-age=0, must-revalidate"
-        patched = get_conditional_response(
+        set_validators(
+            response, etag=f'"{hashlib.sha256(response.content).hexdigest()[:32]}"', last_modified=last_modified
+        )
+        return get_conditional_response(
             request._request,
             etag=response["ETag"],
             last_modified=int(last_modified.timestamp()) if last_modified else None,
             response=response,
         )
-        return patched
 
 
 # ---------------------------------------------------------------------------------------------

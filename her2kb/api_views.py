@@ -3,7 +3,8 @@
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView
 from rest_framework import renderers, serializers
@@ -11,21 +12,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from drugs.api.serializers import ApprovalSerializer, DrugSerializer
-from drugs.models import Approval, Drug
-from references.api.serializers import ReferenceSerializer
-from references.models import Reference
-from trials.api.serializers import OutcomeSerializer, TrialSerializer
-from trials.models import Outcome, Trial
-
 from . import search
 from .api import (
     ApiViewMixin,
     DrugSummarySerializer,
     ReferenceSummarySerializer,
     TrialSummarySerializer,
-    dataset_last_modified,
+    set_validators,
 )
+from .exports import DatasetExport, DatasetSerializer
 
 
 class SearchResultsSerializer(serializers.Serializer):
@@ -62,20 +57,6 @@ class SearchView(ApiViewMixin, APIView):
         return Response(serializer.data)
 
 
-class DatasetSerializer(serializers.Serializer):
-    last_modified = serializers.DateTimeField(
-        allow_null=True, help_text="When any record in the dataset last changed (null for an empty dataset)."
-    )
-    drugs = DrugSerializer(many=True)
-    approvals = ApprovalSerializer(many=True)
-    trials = TrialSerializer(many=True)
-    outcomes = OutcomeSerializer(many=True)
-    references = ReferenceSerializer(many=True)
-
-    class Meta:
-        ref_name = "Dataset"
-
-
 class ExportView(ApiViewMixin, APIView):
     """
     The whole dataset as one JSON document — drugs, approvals, trials, outcomes and references, each
@@ -83,19 +64,21 @@ class ExportView(ApiViewMixin, APIView):
     """
 
     renderer_classes = [renderers.JSONRenderer]
+    cache_responses = False  # far too big for the response cache: a file of its own (her2kb/exports.py)
 
     @extend_schema(responses=DatasetSerializer)
-    def get(self, request: Request) -> Response:
-        dataset: dict[str, Any] = {
-            # Not "generated at": a timestamp that changes on every request would defeat ETag caching.
-            "last_modified": dataset_last_modified(),
-            "drugs": Drug.objects.for_api(),
-            "approvals": Approval.objects.for_api(),
-            "trials": Trial.objects.for_api(),
-            "outcomes": Outcome.objects.for_api(),
-            "references": Reference.objects.for_api().order_by("pmid_number"),
-        }
-        return Response(DatasetSerializer(dataset, context={"request": request}).data)
+    def get(self, request: Request) -> HttpResponse:
+        export = DatasetExport(request)  # one query: the dataset's state names the file
+        last_modified = export.state.last_modified
+        # A client holding the current copy gets its 304 before any file is opened, let alone written.
+        response = get_conditional_response(
+            request._request,
+            etag=export.etag,
+            last_modified=int(last_modified.timestamp()) if last_modified else None,
+        ) or FileResponse(export.open(), content_type="application/json")
+        response.headers.pop("Content-Disposition", None)  # FileResponse names the file; the API never did
+        set_validators(response, etag=export.etag, last_modified=last_modified)
+        return response
 
 
 class RedocView(SpectacularRedocView):

@@ -10,6 +10,7 @@ import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
+from django.db import transaction
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -80,9 +81,16 @@ def data_version() -> int:
     return version
 
 
-def invalidate_public_caches(sender, **kwargs) -> None:
-    """Signal receiver: any write to a curated model makes cached pages stale."""
-    if sender._meta.app_label in CURATED_APPS:
-        from django.core.cache import cache
+def bump_data_version() -> None:
+    from django.core.cache import cache
 
-        cache.set(DATA_VERSION_KEY, time.time_ns(), timeout=None)
+    cache.set(DATA_VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def invalidate_public_caches(sender, **kwargs) -> None:
+    """Signal receiver: any write to a curated model makes cached pages and API answers stale."""
+    if sender._meta.app_label in CURATED_APPS:
+        bump_data_version()
+        # Again once the write commits: a request served between the signal and the commit read the old rows and
+        # may have cached them under the new version.
+        transaction.on_commit(bump_data_version)

@@ -189,6 +189,10 @@ CELERY_BEAT_SCHEDULE["references-resync-stale-from-pubmed"] = {
 # ---------------------------------------------------------------------------------------------
 RELEASES_DIR = Path(env.str("RELEASES_DIR", default=str(VAR_DIR / "releases")))
 
+# The bulk export (/api/v1/export/) is written here once per dataset state and streamed from the file. Several
+# web servers sharing this folder (a volume) build each state once between them; a private folder works too.
+EXPORTS_DIR = Path(env.str("EXPORTS_DIR", default=str(VAR_DIR / "exports")))
+
 # ---------------------------------------------------------------------------------------------
 # Internationalisation, static files
 # ---------------------------------------------------------------------------------------------
@@ -255,6 +259,9 @@ API_THROTTLE_RATES = {
     "anon": env.str("API_THROTTLE_RATE_ANONYMOUS", default="60/minute"),
     "user": env.str("API_THROTTLE_RATE_TOKEN", default="600/minute"),
 }
+# API responses are cached (Redis, or local memory) for this long under the data version, which every curated
+# write bumps: an edit shows at once. Each request is still validated and throttled first. 0 turns it off.
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
 # django-filter: the "no filter" option of a choice filter, in pages and in the browsable API.
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 REST_FRAMEWORK = {

@@ -134,7 +134,8 @@ class Reference(TimestampedModel):
     retraction_notice_pmids = models.JSONField(default=list, blank=True)
     has_erratum = models.BooleanField(default=False)
     erratum_pmids = models.JSONField(default=list, blank=True)
-    last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Indexed: the nightly re-sync picks stale references by it, and the export fingerprint reads its latest.
+    last_synced_at = models.DateTimeField(null=True, blank=True, db_index=True)
     sync_error = models.TextField(blank=True)
     # Sync bookkeeping, written by the PubMed sync alongside BIBLIOGRAPHIC_FIELDS but not part of the citation.
     sync_status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.PENDING)

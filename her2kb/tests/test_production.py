@@ -73,6 +73,26 @@ def test_a_curator_edit_invalidates_cached_pages():
     assert b"after edit" in response.content
 
 
+def test_a_page_cached_while_an_edit_was_uncommitted_is_not_served_after_the_commit(
+    django_capture_on_commit_callbacks,
+):
+    drug = DrugFactory(name="before edit")
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        drug.name = "after edit"
+        drug.save()
+        # Another server answers between the save and the commit: it still reads the old row (played here by
+        # caching a page that shows it) and caches it under the version the save just set.
+        Drug.objects.filter(pk=drug.pk).update(name="before edit")
+        client.get(drug.get_absolute_url())
+        Drug.objects.filter(pk=drug.pk).update(name="after edit")
+
+    response = client.get(drug.get_absolute_url())
+
+    assert response["X-Cache"] == "miss"
+    assert b"after edit" in response.content
+
+
 def test_query_strings_are_cached_separately():
     client = Client()
     client.get("/approvals/", {"agency": "FDA"})

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from her2kb.cache import bump_data_version
 from references.choices import SyncTrigger
 from references.models import Reference, SyncRun
 from references.tasks import resync_stale_references, sync_references
@@ -50,6 +51,11 @@ def test_nightly_schedule_runs_the_stale_resync():
 # ---------------------------------------------------------------------------------------------
 # Admin
 # ---------------------------------------------------------------------------------------------
+def without_cache_invalidation(callbacks: list) -> list:
+    """The on-commit callbacks other than the cache's data-version bump, which every curated write registers."""
+    return [callback for callback in callbacks if callback is not bump_data_version]
+
+
 def test_adding_a_reference_by_pmid_alone_fetches_it_after_commit(
     pubmed_settings, admin_client, django_capture_on_commit_callbacks
 ):
@@ -58,8 +64,9 @@ def test_adding_a_reference_by_pmid_alone_fetches_it_after_commit(
         assert response.status_code == 302, response.content[:2000]
         # Nothing is fetched inside the transaction that creates the row.
         assert Reference.objects.get(pmid="800042").title == ""
-    assert len(callbacks) == 1
-    callbacks[0]()
+    syncs = without_cache_invalidation(callbacks)
+    assert len(syncs) == 1
+    syncs[0]()
     reference = Reference.objects.get(pmid="800042")
     assert reference.title == "Synthetic test record 800042 for the her2kb sync tests."
     assert SyncRun.objects.get().trigger == SyncTrigger.ADMIN
@@ -71,7 +78,7 @@ def test_adding_a_reference_with_its_metadata_does_not_enqueue(
     with django_capture_on_commit_callbacks() as callbacks:
         data = {"pmid": "800043", "title": "Typed in by a curator (test)", **empty_json()}
         assert admin_client.post(reverse("admin:references_reference_add"), data).status_code == 302
-    assert callbacks == []
+    assert without_cache_invalidation(callbacks) == []
 
 
 def test_admin_action_resyncs_the_selected_references(
