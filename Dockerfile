@@ -15,4 +15,5 @@ RUN mkdir -p var/releases var/exports && useradd --create-home her2kb && chown -
 USER her2kb
 
 EXPOSE 8000
-CMD ["gunicorn", "her2kb.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# --timeout 300: the first bulk export after an edit writes the dataset to a file (see docker-compose.yml).
+CMD ["gunicorn", "her2kb.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "300", "--access-logfile", "-"]
