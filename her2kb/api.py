@@ -410,6 +410,13 @@ class AnonymousRateThrottle(_SettingsRateMixin, throttling.AnonRateThrottle):
 class TokenRateThrottle(_SettingsRateMixin, throttling.UserRateThrottle):
     """Authenticated clients (API token or staff session), counted per user: a higher rate."""
 
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        # DRF's UserRateThrottle also counts anonymous clients (per address): they have their own rate, and only
+        # that one must apply to them. None means "not mine to throttle".
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)
+
 
 # ---------------------------------------------------------------------------------------------
 # Errors: one JSON shape for every 4xx, {"detail": "...", "errors": {"parameter": ["..."]}}

@@ -46,6 +46,14 @@ def test_a_token_raises_the_limit(rates):
     assert statuses == [200] * 6 + [429]
 
 
+def test_anonymous_clients_are_held_to_the_anonymous_rate_only(settings):
+    # A token rate below the anonymous one must not limit anonymous clients: it is not theirs.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "5/min", "user": "2/min"}}
+    client, address = APIClient(), _fresh_address()
+    statuses = [client.get("/api/v1/drugs/", REMOTE_ADDR=address).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+
+
 def test_configured_rates_come_from_settings(settings):
     assert settings.API_THROTTLE_RATES["anon"] and settings.API_THROTTLE_RATES["user"]
     anon = AnonymousRateThrottle().parse_rate(settings.API_THROTTLE_RATES["anon"])
