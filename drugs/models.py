@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from her2kb.fulltext import bonus, search_document, text_rank, uses_full_text_search, web_search_query
+from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
 from her2kb.models import ReviewedModel, TimestampedModel, prefetch_joined
 from her2kb.validators import DRUG_IDENTIFIER_RULES, validate_source_urls
 
@@ -77,8 +77,7 @@ class DrugQuerySet(models.QuerySet):
         text = text.strip()
         named = _name_contains(text)
         if uses_full_text_search():
-            document = search_document(Drug)
-            return self.alias(document=document).filter(models.Q(document=web_search_query(text)) | named)
+            return filter_full_text(self, text, or_matching=named)
         return self.filter(named | models.Q(mechanism__icontains=text) | models.Q(payload__icontains=text))
 
     def search(self, text: str) -> DrugQuerySet:

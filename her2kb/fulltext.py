@@ -15,7 +15,7 @@ records for single words and identifiers, only less cleverly ranked.
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Case, FloatField, Model, Q, Value, When
+from django.db.models import Case, FloatField, Model, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 DOCUMENT_COLUMN = "search_document"
@@ -34,6 +34,12 @@ def search_document(model: type[Model]) -> RawSQL:
 
     column = f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name(DOCUMENT_COLUMN)}"
     return RawSQL(column, [], output_field=SearchVectorField())
+
+
+def filter_full_text(queryset: QuerySet, text: str, *, or_matching: Q) -> QuerySet:
+    """Rows of `queryset` whose stored document matches `text` (PostgreSQL only), or that meet `or_matching`."""
+    document = search_document(queryset.model)
+    return queryset.alias(document=document).filter(Q(document=web_search_query(text)) | or_matching)
 
 
 def web_search_query(text: str):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from her2kb.fulltext import bonus, search_document, text_rank, uses_full_text_search, web_search_query
+from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
 from her2kb.models import TimestampedModel, prefetch_joined
 from her2kb.validators import PMID_PATTERN, validate_doi, validate_pmcid, validate_pmid
 
@@ -43,8 +43,7 @@ class ReferenceQuerySet(models.QuerySet):
         text = text.strip()
         identifier = models.Q(pmid=text) | models.Q(doi__iexact=text)
         if uses_full_text_search():
-            document = search_document(Reference)
-            return self.alias(document=document).filter(models.Q(document=web_search_query(text)) | identifier)
+            return filter_full_text(self, text, or_matching=identifier)
         return self.filter(identifier | models.Q(title__icontains=text) | models.Q(abstract__icontains=text))
 
     def search(self, text: str) -> ReferenceQuerySet:

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from drugs.choices import Her2Category, TumourType
 from drugs.models import validate_string_list
-from her2kb.fulltext import bonus, search_document, text_rank, uses_full_text_search, web_search_query
+from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
 from her2kb.models import ReviewedModel, TimestampedModel, prefetch_joined
 from her2kb.validators import NCT_PATTERN, validate_nct_id, validate_source_urls
 
@@ -29,8 +29,7 @@ class TrialQuerySet(models.QuerySet):
         text = text.strip()
         identifier = models.Q(acronym__icontains=text) | models.Q(nct_id__icontains=text)
         if uses_full_text_search():
-            document = search_document(Trial)
-            return self.alias(document=document).filter(models.Q(document=web_search_query(text)) | identifier)
+            return filter_full_text(self, text, or_matching=identifier)
         return self.filter(identifier | models.Q(title__icontains=text) | models.Q(conditions__icontains=text))
 
     def search(self, text: str) -> TrialQuerySet:

@@ -41,3 +41,10 @@ def answered_by_index(queryset: QuerySet, fragment: str) -> bool:
     (e.g. "(phase)::text ="), or whether the index whose name contains `fragment` is read (a semi-join's, say).
     """
     return any(fragment in line for line in index_lines(queryset))
+
+
+def filtered(filterset_class, params: dict[str, str], queryset: QuerySet) -> QuerySet:
+    """What a page or the API runs for `params`: the FilterSet's queryset (the parameters must be valid)."""
+    filterset = filterset_class(params, queryset=queryset)
+    assert filterset.is_valid(), filterset.errors
+    return filterset.qs

@@ -2,7 +2,7 @@
 
 import pytest
 
-from her2kb.tests.explain import answered_by_index, index_lines
+from her2kb.tests.explain import answered_by_index, filtered, index_lines
 from trials.filtersets import OutcomeFilterSet, TrialFilterSet
 from trials.models import Outcome, Trial
 
@@ -30,18 +30,16 @@ OUTCOME_FILTERS = [
 
 @pytest.mark.parametrize(("params", "condition"), TRIAL_FILTERS, ids=lambda value: str(value))
 def test_trial_filter_is_answered_by_an_index(postgres, params, condition):
-    filterset = TrialFilterSet(params, queryset=Trial.objects.for_api())
-    assert filterset.is_valid(), filterset.errors
+    queryset = filtered(TrialFilterSet, params, Trial.objects.for_api())
 
-    assert answered_by_index(filterset.qs, condition), index_lines(filterset.qs)
+    assert answered_by_index(queryset, condition), index_lines(queryset)
 
 
 @pytest.mark.parametrize(("params", "condition"), OUTCOME_FILTERS, ids=lambda value: str(value))
 def test_outcome_filter_is_answered_by_an_index(postgres, params, condition):
-    filterset = OutcomeFilterSet(params, queryset=Outcome.objects.for_api())
-    assert filterset.is_valid(), filterset.errors
+    queryset = filtered(OutcomeFilterSet, params, Outcome.objects.for_api())
 
-    assert answered_by_index(filterset.qs, condition), index_lines(filterset.qs)
+    assert answered_by_index(queryset, condition), index_lines(queryset)
 
 
 def test_every_filter_is_covered_here():
