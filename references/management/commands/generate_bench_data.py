@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from drugs.choices import Agency, ApprovalType, DrugClass, Her2Category, TherapySetting, TumourType
 from drugs.models import Approval, Drug, Target
@@ -73,8 +74,11 @@ class Command(BaseCommand):
 
     def _delete(self) -> None:
         querysets = bench_querysets()
-        for name in ("approvals", "outcomes", "trials", "drugs", "references"):
-            querysets[name].delete()
+        # Generated records are not curated knowledge: their removal needs no history row each (which would
+        # be hundreds of thousands of single inserts).
+        with override_settings(SIMPLE_HISTORY_ENABLED=False):
+            for name in ("approvals", "outcomes", "trials", "drugs", "references"):
+                querysets[name].delete()
 
     def _generate(self, rng: random.Random, options: dict) -> None:
         her2 = Target.objects.get(symbol="HER2")
