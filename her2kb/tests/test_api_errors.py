@@ -88,3 +88,13 @@ def test_csv_can_be_asked_for_with_an_accept_header(api):
     response = api.get("/api/v1/drugs/", HTTP_ACCEPT="text/csv")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/drugs/", "/api/v1/trials/", "/api/v1/references/", "/trials/", "/references/"]
+)
+@pytest.mark.parametrize("text", ["' OR 1=1 --", "fake & | ! ( ) :*", '"unterminated', "%_%", "-", "   "])
+def test_free_text_filters_take_any_text_as_text(api, path, text):
+    # On PostgreSQL `?q=` is a full-text query: search syntax and SQL in it are plain words, never an error.
+    response = api.get(path, {"q": text})
+    assert response.status_code == 200
