@@ -48,6 +48,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the direction of imports between rooms (pyproject.toml)
 
 format: install-dev
 	$(BIN)/ruff format .

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db.models import QuerySet
 
-from her2kb.admin_tools import CuratedAdmin, ReleasePublishMixin, ReviewStatusFilter, mark_reviewed
+from her2kb.admin_base import CuratedAdmin, ReviewStatusFilter, mark_reviewed
 
 from .models import Approval, Drug, Target
 
@@ -44,7 +44,7 @@ class ApprovalProvenanceFilter(admin.SimpleListFilter):
 
 
 @admin.register(Drug)
-class DrugAdmin(ReleasePublishMixin, CuratedAdmin):
+class DrugAdmin(CuratedAdmin):
     list_display = ["name", "brand_list", "drug_class", "development_status", "route", "updated_at", "last_reviewed_at"]
     list_filter = ["drug_class", "development_status", "route", "targets", ReviewStatusFilter]
     search_fields = ["name", "slug", "brand_names", "synonyms", "originator"]

@@ -1,20 +1,17 @@
-"""Root URLs: public pages per app, the read-only API, the curators' admin."""
+"""Root URLs: the site-wide pages, public pages per app, the releases, the read-only API, the curators' admin.
+
+Rooms are included by name, so the project package imports no app."""
 
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
-
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
-    path("about/", views.AboutView.as_view(), name="about"),
-    path("search/", views.SearchView.as_view(), name="site_search"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", include("portal.urls")),
     path("", include("drugs.urls")),
     path("trials/", include("trials.urls")),
     path("references/", include("references.urls")),
-    path("releases/", include("her2kb.release_urls")),
-    path("api/", include("her2kb.api_router")),
+    path("releases/", include("curation.urls")),
+    path("api/", include("portal.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

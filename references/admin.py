@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from her2kb.admin_tools import CuratedAdmin, ReferenceQuickEntryMixin
+from her2kb.admin_base import CuratedAdmin
 
 from .choices import SyncTrigger
 from .models import Reference, SyncRun
@@ -12,7 +12,7 @@ from .tasks import enqueue_sync_references
 
 
 @admin.register(Reference)
-class ReferenceAdmin(ReferenceQuickEntryMixin, CuratedAdmin):  # CuratedAdmin: change reasons, diffs, revert
+class ReferenceAdmin(CuratedAdmin):  # CuratedAdmin: change reasons, diffs, revert
     list_display = [
         "pmid",
         "short_title",

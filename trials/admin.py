@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from her2kb.admin_tools import CuratedAdmin, ReviewStatusFilter, TrialQuickEntryMixin, mark_reviewed
+from her2kb.admin_base import CuratedAdmin, ReviewStatusFilter, mark_reviewed
 
 from .models import Outcome, Trial, TrialDrug
 
@@ -43,7 +43,7 @@ class OutcomeProvenanceFilter(admin.SimpleListFilter):
 
 
 @admin.register(Trial)
-class TrialAdmin(TrialQuickEntryMixin, CuratedAdmin):
+class TrialAdmin(CuratedAdmin):
     list_display = [
         "acronym",
         "nct_id",

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from drugs.models import Approval, Drug
-from her2kb.api import (
+from her2kb.api.fields import (
     ApiLinkField,
     DrugSummarySerializer,
     HtmlLinkField,

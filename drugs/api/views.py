@@ -4,7 +4,8 @@ from rest_framework import viewsets
 
 from drugs.filtersets import ApprovalFilterSet, DrugFilterSet
 from drugs.models import Approval, Drug
-from her2kb.api import ApiPagination, ApiViewMixin
+from her2kb.api.pagination import ApiPagination
+from her2kb.api.views import ApiViewMixin
 
 from .serializers import ApprovalSerializer, DrugSerializer
 

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from drugs.choices import Agency, ApprovalType, DrugClass, Her2Category, TherapySetting, TumourType
 from drugs.tests.factories import ApprovalFactory, DrugFactory, TargetFactory
-from her2kb.tests.api_data import make_linked_dataset
+from testing.api_data import make_linked_dataset
 
 pytestmark = pytest.mark.django_db
 

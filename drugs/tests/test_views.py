@@ -8,8 +8,8 @@ from django.test import Client
 
 from drugs.choices import DrugClass, Her2Category, KinaseBinding, TumourType
 from drugs.tests.factories import ApprovalFactory, DrugFactory, TargetFactory
-from her2kb.tests.pagedata import count_queries, make_catalogue
 from references.tests.factories import ReferenceFactory
+from testing.catalogue import count_queries, make_catalogue
 from trials.tests.factories import OutcomeFactory, TrialDrugFactory, TrialFactory
 
 pytestmark = pytest.mark.django_db

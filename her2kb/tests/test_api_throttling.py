@@ -8,7 +8,7 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from her2kb.api import AnonymousRateThrottle, TokenRateThrottle
+from her2kb.api.throttling import AnonymousRateThrottle, TokenRateThrottle
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from rest_framework import renderers
 
-from her2kb.api import rows_of
+from her2kb.api.renderers import rows_of
 
 BIBTEX_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 # Characters with a meaning in (La)TeX, escaped so that titles such as "HER2 & HER3: 50% …" survive.

@@ -3,7 +3,13 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from her2kb.api import ApiLinkField, DrugSummarySerializer, HtmlLinkField, StringListField, TrialSummarySerializer
+from her2kb.api.fields import (
+    ApiLinkField,
+    DrugSummarySerializer,
+    HtmlLinkField,
+    StringListField,
+    TrialSummarySerializer,
+)
 from references.models import Reference
 
 

@@ -3,7 +3,10 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, renderers, viewsets
 
-from her2kb.api import ApiCursorPagination, ApiViewMixin, CSVRenderer, python_pattern
+from her2kb.api.pagination import ApiCursorPagination
+from her2kb.api.parameters import python_pattern
+from her2kb.api.renderers import CSVRenderer
+from her2kb.api.views import ApiViewMixin
 from her2kb.validators import PMID_PATTERN
 from references.filtersets import ReferenceFilterSet
 from references.models import Reference

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from her2kb.tests.api_data import make_linked_dataset
 from references.tests.factories import ReferenceFactory
+from testing.api_data import make_linked_dataset
 from trials.tests.factories import OutcomeFactory, TrialFactory
 
 pytestmark = pytest.mark.django_db

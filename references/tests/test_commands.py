@@ -1,9 +1,8 @@
-"""`manage.py sync_pubmed` and `bench_pubmed_sync` against the fake E-utilities server; `generate_bench_data`."""
+"""`manage.py sync_pubmed` and `bench_pubmed_sync` against the fake E-utilities server."""
 
 from __future__ import annotations
 
 import datetime
-import re
 from io import StringIO
 from pathlib import Path
 
@@ -11,8 +10,6 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from her2kb.dataset import GENERATED_PMID_PATTERN
-from references.management.commands.generate_bench_data import bench_querysets
 from references.models import Reference, SyncRun
 from references.tests.fake_eutils import DATA_REFERENCES_DIR
 
@@ -104,23 +101,3 @@ def test_benchmark_makes_exactly_one_request_per_200_pmids_and_rolls_back(pubmed
     assert "429s from the server:  0" in report
     assert "Benchmark met its goals." in report
     assert not Reference.objects.exists()  # synthetic records are rolled back
-
-
-def test_generate_bench_data_marks_its_records_and_delete_removes_exactly_them():
-    curated = ReferenceFactory(pmid="35320644")
-    sizes = ["--drugs=3", "--approvals=4", "--trials=5", "--outcomes=6", "--references=7"]
-
-    call_command("generate_bench_data", *sizes, stdout=StringIO())
-
-    counts = {name: queryset.count() for name, queryset in bench_querysets().items()}
-    assert counts == {"drugs": 3, "approvals": 4, "trials": 5, "outcomes": 6, "references": 7}
-    generated_pmids = bench_querysets()["references"].values_list("pmid", flat=True)
-    assert all(re.fullmatch(GENERATED_PMID_PATTERN, pmid) for pmid in generated_pmids)
-    history_before = Reference.history.count()
-
-    call_command("generate_bench_data", "--delete", stdout=StringIO())
-
-    assert all(queryset.count() == 0 for queryset in bench_querysets().values())
-    assert list(Reference.objects.all()) == [curated]
-    # Removing generated records writes no history (it would be one insert per record at full scale).
-    assert Reference.history.count() == history_before

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 
 from drugs.tests.factories import ApprovalFactory, DrugFactory
-from her2kb.tests.pagedata import count_queries, make_catalogue
 from references.tests.factories import ReferenceFactory
+from testing.catalogue import count_queries, make_catalogue
 from trials.tests.factories import OutcomeFactory, TrialFactory
 
 pytestmark = pytest.mark.django_db

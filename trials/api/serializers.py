@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from her2kb.api import (
+from her2kb.api.fields import (
     ApiLinkField,
     DrugSummarySerializer,
     HtmlLinkField,

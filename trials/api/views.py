@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, viewsets
 
-from her2kb.api import ApiPagination, ApiViewMixin
+from her2kb.api.pagination import ApiPagination
+from her2kb.api.views import ApiViewMixin
 from her2kb.validators import validate_nct_id
 from trials.filtersets import OutcomeFilterSet, TrialFilterSet
 from trials.models import Outcome, Trial

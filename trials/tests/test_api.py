@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from drugs.choices import Her2Category, TumourType
 from drugs.tests.factories import DrugFactory
-from her2kb.tests.api_data import make_linked_dataset
+from testing.api_data import make_linked_dataset
 from trials.choices import Endpoint, TrialPhase, TrialStatus
 from trials.tests.factories import OutcomeFactory, TrialDrugFactory, TrialFactory
 

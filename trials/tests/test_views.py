@@ -9,8 +9,8 @@ from django.test import Client
 
 from drugs.choices import Her2Category, TumourType
 from drugs.tests.factories import ApprovalFactory, DrugFactory
-from her2kb.tests.pagedata import count_queries, make_catalogue
 from references.tests.factories import ReferenceFactory
+from testing.catalogue import count_queries, make_catalogue
 from trials.choices import DrugRole, Endpoint, TrialPhase, TrialStatus
 from trials.tests.factories import OutcomeFactory, TrialDrugFactory, TrialFactory
 

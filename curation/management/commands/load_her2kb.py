@@ -1,0 +1,25 @@
+"""`manage.py load_her2kb`: load the curated YAML dataset (idempotent upsert, one transaction)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from curation.dataset import DEFAULT_DATA_DIR, DatasetError, load_dataset
+
+
+class Command(BaseCommand):
+    help = "Load the curated dataset (data/*.yaml) into the database: created / updated / unchanged counts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="Folder holding the YAML files.")
+
+    def handle(self, *args, data_dir: Path, **options):
+        if not data_dir.is_dir():
+            raise CommandError(f"No dataset folder at {data_dir}")
+        try:
+            report = load_dataset(data_dir)
+        except DatasetError as error:
+            raise CommandError(f"Nothing was loaded. {error}") from error
+        for line in report.lines():
+            self.stdout.write(line)
+        self.stdout.write(self.style.SUCCESS("Dataset loaded." if report.changed else "Dataset already up to date."))

@@ -1,0 +1,98 @@
+"""Renderers: CSV for every list (the reference formats live with references)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rest_framework import renderers, serializers
+
+# How a related object is named in a CSV cell: the first of these keys it has.
+IDENTIFIER_KEYS = ("identifier", "slug", "pmid", "id")
+
+
+def _label(item: Mapping[str, Any]) -> Any:
+    """The short name of a nested object: an identifier, or an author as 'Last Initials'."""
+    if "last_name" in item or "collective_name" in item:
+        return item.get("collective_name") or f"{item.get('last_name', '')} {item.get('initials', '')}".strip()
+    for key in IDENTIFIER_KEYS:
+        if key in item:
+            return item[key]
+    # e.g. {"drug": {...}, "role": ...}: named by its first part (JSON from the database has no key order,
+    # but serializers' summaries do).
+    return next(iter(item.values()), "")
+
+
+def _cell(value: Any) -> str:
+    """One CSV cell. Related objects appear as their identifiers, several of them '; '-joined."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join(part for part in (_cell(item) for item in value) if part)
+    if isinstance(value, dict):
+        return _cell(_label(value))
+    text = str(value)
+    # Spreadsheets run cells starting with these characters as formulas (CSV injection).
+    return "'" + text if text[:1] in ("=", "+", "@", "\t", "\r") else text
+
+
+def serializer_columns(serializer: serializers.BaseSerializer) -> list[str]:
+    """CSV columns of a serializer: its fields, with a nested single object spread as `parent.child`."""
+    serializer = getattr(serializer, "child", serializer)
+    columns = []
+    for name, field in serializer.fields.items():
+        if isinstance(field, serializers.Serializer):
+            columns += [f"{name}.{child}" for child in field.fields]
+        else:
+            columns.append(name)
+    return columns
+
+
+def flatten_row(row: Mapping[str, Any], columns: Iterable[str]) -> list[str]:
+    cells = []
+    for column in columns:
+        parent, _, child = column.partition(".")
+        value = row.get(parent)
+        if child:
+            value = value.get(child) if isinstance(value, dict) else None
+        cells.append(_cell(value))
+    return cells
+
+
+def rows_of(data: Any) -> list[Mapping[str, Any]]:
+    """The records in a response body: an unpaginated list, a page's `results`, or one object."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and isinstance(data.get("results"), list):
+        return data["results"]
+    return [data] if isinstance(data, dict) else []
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Any list or object as CSV: one row per record, one column per field (see `serializer_columns`)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+    response_schema = {
+        "type": "string",
+        "description": "CSV with a header row; a list holds every matching row (no pagination).",
+    }
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
+        rows = rows_of(data)
+        view = (renderer_context or {}).get("view")
+        if view is not None and hasattr(view, "get_serializer"):
+            columns = serializer_columns(view.get_serializer())
+        else:
+            columns = list(rows[0]) if rows else []
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(flatten_row(row, columns))
+        return buffer.getvalue().encode(self.charset)

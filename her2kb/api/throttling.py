@@ -1,0 +1,33 @@
+"""Throttles: rates read from settings per request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import throttling
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+
+
+class _SettingsRateMixin:
+    scope: str
+
+    def get_rate(self) -> str | None:
+        # DRF reads rates once at import; reading them per request honours settings overrides.
+        # No rate (None) means the throttle lets everything through.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class AnonymousRateThrottle(_SettingsRateMixin, throttling.AnonRateThrottle):
+    """Anonymous clients, counted per IP address."""
+
+
+class TokenRateThrottle(_SettingsRateMixin, throttling.UserRateThrottle):
+    """Authenticated clients (API token or staff session), counted per user: a higher rate."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        # DRF's UserRateThrottle also counts anonymous clients (per address): they have their own rate, and only
+        # that one must apply to them. None means "not mine to throttle".
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)

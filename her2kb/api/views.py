@@ -1,0 +1,123 @@
+"""The base behaviour of every API view."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import pickle
+from typing import Any
+
+import django_filters
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response
+from rest_framework import renderers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from . import caching
+from .caching import (
+    CachedResponse,
+    dataset_last_modified,
+    response_cache_key,
+    set_validators,
+)
+from .parameters import (
+    FILE_FORMATS,
+    StrictOrderingFilter,
+    StrictSearchFilter,
+    query_parameter_specs,
+    validate_query_parameters,
+)
+from .renderers import rows_of
+
+
+class ApiViewMixin:
+    """
+    What every endpoint does: strict query parameters, JSON errors whatever the format asked for,
+    whole-list downloads in file formats, and conditional GET (ETag and Last-Modified, 304 on match).
+    """
+
+    filter_backends = [
+        django_filters.rest_framework.DjangoFilterBackend,
+        StrictSearchFilter,
+        StrictOrderingFilter,
+    ]
+    extra_query_parameters: dict[str, dict[str, Any]] = {}
+    # GET answers are cached (API_CACHE_SECONDS) unless a view opts out (the bulk export has its own file).
+    cache_responses = True
+    _cache_key: str | None = None
+    _cache_hit: CachedResponse | None = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Before content negotiation, so `?format=nonsense` gets this message rather than a bare 404.
+        validate_query_parameters(request, query_parameter_specs(self))
+        # Authentication, content negotiation and throttling: a cached answer still counts against the rate.
+        super().initial(request, *args, **kwargs)
+        if self.cache_responses and request.method in ("GET", "HEAD") and settings.API_CACHE_SECONDS > 0:
+            self._cache_key = response_cache_key(request)
+            cached = cache.get(self._cache_key)
+            if cached is not None:
+                # Leave the way DRF leaves `initial()` when a request is throttled: by raising. The handler
+                # (and its queries) never runs; `handle_exception` turns the hit into the response. Wrapping
+                # the handler instead would mean reimplementing DRF's dispatch.
+                raise CachedResponse(*pickle.loads(cached))
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, CachedResponse):
+            self._cache_hit = exc
+            return Response(exc.data)
+        return super().handle_exception(exc)
+
+    def paginate_queryset(self, queryset: QuerySet) -> list | None:
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if renderer is not None and renderer.format in FILE_FORMATS:
+            return None
+        return super().paginate_queryset(queryset)
+
+    def finalize_response(self, request: Request, response: HttpResponse, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.status_code >= 400:
+            # Errors are JSON even when the request asked for CSV or BibTeX.
+            response.accepted_renderer = renderers.JSONRenderer()
+            response.accepted_media_type = response.accepted_renderer.media_type
+            return response
+        if request.method in ("GET", "HEAD") and response.status_code == status.HTTP_200_OK:
+            if response.streaming:
+                return response  # a file with validators of its own (the bulk export)
+            if self._cache_hit is not None:
+                last_modified = self._cache_hit.last_modified
+                response["X-Cache"] = "hit"
+            else:
+                last_modified = dataset_last_modified()
+                if self._cache_key is not None and self._store(response.data, last_modified):
+                    response["X-Cache"] = "miss"
+            return self._conditional(request, response, last_modified)
+        return response
+
+    def _store(self, data: Any, last_modified: datetime.datetime | None) -> bool:
+        """Cache a 200's data with its Last-Modified (so a hit runs no query at all), if it is not too big."""
+        if len(rows_of(data)) > caching.API_CACHE_MAX_RECORDS:
+            return False
+        payload = pickle.dumps((data, last_modified), protocol=pickle.HIGHEST_PROTOCOL)
+        if len(payload) > caching.API_CACHE_MAX_BYTES:
+            return False
+        cache.set(self._cache_key, payload, settings.API_CACHE_SECONDS)
+        return True
+
+    def _conditional(
+        self, request: Request, response: Response, last_modified: datetime.datetime | None
+    ) -> HttpResponse:
+        """ETag from the rendered body (exact), Last-Modified from the data; 304 when the client is current."""
+        response.render()
+        set_validators(
+            response, etag=f'"{hashlib.sha256(response.content).hexdigest()[:32]}"', last_modified=last_modified
+        )
+        return get_conditional_response(
+            request._request,
+            etag=response["ETag"],
+            last_modified=int(last_modified.timestamp()) if last_modified else None,
+            response=response,
+        )

@@ -1,0 +1,91 @@
+"""API endpoints that span the apps: search across everything, and the whole dataset as one download."""
+
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularRedocView
+from rest_framework import renderers, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from her2kb.api.caching import set_validators
+from her2kb.api.fields import DrugSummarySerializer, ReferenceSummarySerializer, TrialSummarySerializer
+from her2kb.api.views import ApiViewMixin
+from portal import search
+from portal.exports import DatasetExport, DatasetSerializer
+
+
+class SearchResultsSerializer(serializers.Serializer):
+    query = serializers.CharField(help_text="The query as searched: whitespace collapsed, cut at 200 characters.")
+    drugs = DrugSummarySerializer(many=True)
+    trials = TrialSummarySerializer(many=True)
+    references = ReferenceSummarySerializer(many=True)
+
+    class Meta:
+        ref_name = "SearchResults"
+
+
+class SearchView(ApiViewMixin, APIView):
+    """
+    One search across drugs (names, brands, codes such as DS-8201), trials (acronyms, NCT numbers,
+    titles) and references (titles, abstracts, PMIDs, DOIs), best match first. Follow each result's
+    `url` for the full record.
+    """
+
+    renderer_classes = [renderers.JSONRenderer]
+    extra_query_parameters = {
+        "q": {"schema": {"type": "string"}, "description": "What to look for. An empty query finds nothing."},
+        "limit": {
+            "schema": {"type": "integer", "minimum": 1, "maximum": search.MAX_LIMIT},
+            "description": f"At most this many results of each kind (default {search.DEFAULT_LIMIT}).",
+        },
+    }
+
+    @extend_schema(responses=SearchResultsSerializer)
+    def get(self, request: Request) -> Response:
+        limit = int(request.query_params.get("limit", search.DEFAULT_LIMIT))
+        results = search.search_everything(request.query_params.get("q", ""), limit=limit)
+        serializer = SearchResultsSerializer(results, context={"request": request})
+        return Response(serializer.data)
+
+
+class ExportView(ApiViewMixin, APIView):
+    """
+    The whole dataset as one JSON document — drugs, approvals, trials, outcomes and references, each
+    shaped exactly as in its own endpoint. The bulk download for analysis; supports ETag/Last-Modified.
+    """
+
+    renderer_classes = [renderers.JSONRenderer]
+    cache_responses = False  # far too big for the response cache: a file of its own (portal/exports.py)
+
+    @extend_schema(responses=DatasetSerializer)
+    def get(self, request: Request) -> HttpResponse:
+        export = DatasetExport(request)  # one query: the dataset's state names the file
+        last_modified = export.state.last_modified
+        # A client holding the current copy gets its 304 before any file is opened, let alone written.
+        response = get_conditional_response(
+            request._request,
+            etag=export.etag,
+            last_modified=int(last_modified.timestamp()) if last_modified else None,
+        ) or FileResponse(export.open(), content_type="application/json")
+        response.headers.pop("Content-Disposition", None)  # FileResponse names the file; the API never did
+        set_validators(response, etag=export.etag, last_modified=last_modified)
+        return response
+
+
+class RedocView(SpectacularRedocView):
+    """ReDoc from the local static files, without the CDN fonts of the stock template (templates/api/)."""
+
+    template_name = "api/redoc.html"
+
+    @extend_schema(exclude=True)
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        # ReDoc runs its search index in a Web Worker built from a blob: URL. Allow that on this page only;
+        # everything else keeps the site-wide policy.
+        response["Content-Security-Policy"] = f"{settings.CONTENT_SECURITY_POLICY}; worker-src 'self' blob:"
+        return response

@@ -1,0 +1,65 @@
+"""Conditional GET: every API response has an ETag and Last-Modified; a matching request gets a 304."""
+
+import datetime
+
+import pytest
+from django.utils.http import http_date
+from rest_framework.test import APIClient
+
+from drugs.models import Approval, Drug
+from references.models import Reference
+from testing.api_data import make_linked_dataset
+from trials.models import Outcome, Trial
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/drugs/", "/api/v1/drugs/{slug}/", "/api/v1/references/", "/api/v1/export/"])
+def test_matching_etag_gets_304_without_a_body(api, path):
+    url = path.format(slug=make_linked_dataset(1).drugs[0].slug)
+    first = api.get(url)
+    assert first.status_code == 200
+    etag = first["ETag"]
+    assert etag.startswith('"') and etag.endswith('"')
+    again = api.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+
+
+def test_changed_data_changes_the_etag(api):
+    drug = make_linked_dataset(1).drugs[0]
+    etag = api.get("/api/v1/drugs/")["ETag"]
+    # Saved as the admin saves (the signal moves the data version, so the cached answer is not reused).
+    drug.mechanism = "Changed by a curator."
+    drug.save()
+    response = api.get("/api/v1/drugs/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+
+
+def test_each_format_has_its_own_etag(api):
+    make_linked_dataset(1)
+    json_etag = api.get("/api/v1/drugs/")["ETag"]
+    csv_response = api.get("/api/v1/drugs/", {"format": "csv"}, HTTP_IF_NONE_MATCH=json_etag)
+    assert csv_response.status_code == 200
+    assert csv_response["ETag"] != json_etag
+
+
+def test_last_modified_is_the_latest_change_and_if_modified_since_gets_304(api):
+    drug = make_linked_dataset(1).drugs[0]
+    response = api.get("/api/v1/drugs/")
+    # The latest change anywhere in the dataset (the linked trials and references are written after the drug).
+    models = (Drug, Approval, Trial, Outcome, Reference)
+    latest = max(stamp for model in models for stamp in model.objects.values_list("updated_at", flat=True))
+    assert response["Last-Modified"] == http_date(latest.timestamp())
+    assert api.get("/api/v1/drugs/", HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]).status_code == 304
+    earlier = http_date((latest - datetime.timedelta(days=1)).timestamp())
+    assert api.get("/api/v1/drugs/", HTTP_IF_MODIFIED_SINCE=earlier).status_code == 200
+    drug.save()  # a curator's edit moves Last-Modified on
+    assert api.get("/api/v1/drugs/", HTTP_IF_MODIFIED_SINCE=earlier).status_code == 200

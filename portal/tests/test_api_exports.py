@@ -1,0 +1,225 @@
+"""The bulk download (/api/v1/export/) and the search endpoint."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework import renderers
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory
+
+from drugs.models import Drug
+from her2kb.api.caching import dataset_last_modified
+from portal import exports
+from references.models import Reference
+from references.tests.factories import ReferenceFactory
+from testing.api_data import make_linked_dataset
+from trials.choices import DrugRole
+from trials.models import Outcome, Trial, TrialDrug
+from trials.tests.factories import TrialFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def export_body(api: APIClient, **headers) -> bytes:
+    """The export as the client receives it: streamed from a file."""
+    response = api.get("/api/v1/export/", **headers)
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Type"] == "application/json"
+    return b"".join(response.streaming_content)
+
+
+def export_json(api: APIClient) -> dict:
+    return json.loads(export_body(api))
+
+
+def serialised_in_one_go() -> bytes:
+    """What the endpoint rendered before it wrote files: DatasetSerializer over whole querysets, JSONRenderer."""
+    request = Request(APIRequestFactory().get("/api/v1/export/"))
+    dataset = {"last_modified": dataset_last_modified(), **exports.dataset_querysets()}
+    return renderers.JSONRenderer().render(exports.DatasetSerializer(dataset, context={"request": request}).data)
+
+
+def export_files(exports_dir: Path) -> list[Path]:
+    return sorted(exports_dir.iterdir()) if exports_dir.exists() else []
+
+
+def test_export_holds_the_whole_dataset_in_the_shape_of_each_endpoint(api):
+    data = make_linked_dataset(3)
+    body = export_json(api)
+    assert {drug["slug"] for drug in body["drugs"]} == {drug.slug for drug in data.drugs}
+    assert {a["id"] for a in body["approvals"]} == {a.pk for a in data.approvals}
+    assert {t["nct_id"] for t in body["trials"]} == {t.nct_id for t in data.trials}
+    assert {o["id"] for o in body["outcomes"]} == {o.pk for o in data.outcomes}
+    assert {r["pmid"] for r in body["references"]} == {r.pmid for r in data.references}
+    drug = data.drugs[0]
+    exported = next(d for d in body["drugs"] if d["slug"] == drug.slug)
+    assert exported == api.get(f"/api/v1/drugs/{drug.slug}/").json()
+    assert body["last_modified"] is not None
+
+
+def test_export_of_an_empty_database(api):
+    body = export_json(api)
+    assert body["drugs"] == [] and body["references"] == [] and body["last_modified"] is None
+
+
+def test_export_query_count_does_not_grow_with_the_data(api):
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/export/").status_code == 200
+        return len(queries)
+
+    make_linked_dataset(1)
+    small = count_queries()
+    make_linked_dataset(10)
+    assert count_queries() == small
+
+
+def test_export_is_byte_for_byte_what_the_serializers_render(api):
+    make_linked_dataset(3)
+    assert export_body(api) == serialised_in_one_go()
+
+
+def test_export_written_in_chunks_is_the_same_document(api, monkeypatch, exports_dir):
+    make_linked_dataset(5)
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)  # chunk boundaries inside every list
+    assert export_body(api) == serialised_in_one_go()
+
+
+def test_export_of_more_than_a_thousand_records_per_list(api):
+    """Past a thousand rows per list: several chunks, each with its own prefetches (SQLite's limits included)."""
+    make_linked_dataset(1)
+    drug = Drug.objects.get()
+    references = Reference.objects.bulk_create(ReferenceFactory.build_batch(1500))
+    drug.references.add(*references)
+    trials = Trial.objects.bulk_create(TrialFactory.build_batch(1100))
+    TrialDrug.objects.bulk_create(TrialDrug(trial=trial, drug=drug) for trial in trials)
+    for trial in trials[:3]:
+        trial.references.add(*references[:2])
+    body = export_body(api)
+    assert body == serialised_in_one_go()
+    document = json.loads(body)
+    assert len(document["references"]) == 1502 and len(document["trials"]) == 1101
+    assert len(next(d for d in document["drugs"] if d["slug"] == drug.slug)["references"]) == 1501
+
+
+def test_export_is_written_once_then_streamed_from_the_file(api, exports_dir):
+    make_linked_dataset(3)
+    with CaptureQueriesContext(connection) as first:
+        body = export_body(api)
+    [written] = export_files(exports_dir)
+    assert written.read_bytes() == body
+    with CaptureQueriesContext(connection) as second:
+        assert export_body(api) == body
+    # The second request only asks the database for the dataset's state (one query), then reads the file.
+    assert len(second) == 1 < len(first)
+
+
+def _edit(data):
+    drug = data.drugs[0]
+    drug.mechanism = "Changed by a curator."
+    drug.save()
+
+
+def _change_role_in_place(data):
+    row = TrialDrug.objects.get(trial=data.trials[0])  # no timestamp, same count and ids: only its history moves
+    row.role = DrugRole.COMPARATOR
+    row.save()
+
+
+def _stamp_pubmed_sync(data):
+    # What the PubMed sync does for an unchanged record: `last_synced_at` moves, `updated_at` does not.
+    Reference.objects.filter(pk=data.references[0].pk).update(last_synced_at="2030-01-01T00:00Z")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(_edit, id="edit"),
+        pytest.param(lambda data: data.outcomes[0].delete(), id="delete"),
+        pytest.param(lambda data: make_linked_dataset(1), id="insert"),
+        pytest.param(lambda data: data.drugs[0].references.clear(), id="link-removed"),
+        pytest.param(lambda data: data.drugs[0].references.add(data.references[1]), id="link-added"),
+        pytest.param(_change_role_in_place, id="trial-drug-role"),
+        pytest.param(_stamp_pubmed_sync, id="pubmed-sync-stamp"),
+    ],
+)
+def test_any_change_writes_a_new_file_with_the_new_content(api, exports_dir, change):
+    data = make_linked_dataset(2)
+    before = export_body(api)
+    [old_file] = export_files(exports_dir)
+    change(data)
+    after = export_body(api)
+    assert after == serialised_in_one_go()
+    [new_file] = export_files(exports_dir)  # the previous state's file is gone: the folder stays bounded
+    assert new_file != old_file
+    assert after != before
+
+
+def test_a_deleted_record_leaves_the_export(api):
+    data = make_linked_dataset(2)
+    gone = data.outcomes[0].pk
+    assert gone in {o["id"] for o in export_json(api)["outcomes"]}
+    Outcome.objects.filter(pk=gone).delete()
+    assert gone not in {o["id"] for o in export_json(api)["outcomes"]}
+
+
+def test_each_site_gets_its_own_links(api, exports_dir):
+    make_linked_dataset(1)
+    local = export_json(api)
+    other = json.loads(export_body(api, HTTP_HOST="localhost"))
+    assert local["drugs"][0]["url"].startswith("http://testserver/")
+    assert other["drugs"][0]["url"].startswith("http://localhost/")
+    assert len(export_files(exports_dir)) == 2  # one per site, for the same state
+
+
+def test_export_revalidates_without_opening_the_file(api, exports_dir):
+    make_linked_dataset(1)
+    first = api.get("/api/v1/export/")
+    b"".join(first.streaming_content)
+    for path in export_files(exports_dir):
+        path.unlink()  # a 304 must not need the file (nor rebuild it)
+    with CaptureQueriesContext(connection) as queries:
+        again = api.get("/api/v1/export/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again["ETag"] == first["ETag"]
+    assert again["Last-Modified"] == first["Last-Modified"]
+    assert len(queries) == 1 and export_files(exports_dir) == []
+    assert api.get("/api/v1/export/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    Drug.objects.get().save()  # a curator's edit: the copy is stale
+    assert api.get("/api/v1/export/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_export_still_validates_its_query(api, exports_dir):
+    response = api.get("/api/v1/export/", {"page": "2"})
+    assert response.status_code == 400
+    assert "page" in response.json()["errors"]
+    assert export_files(exports_dir) == []
+
+
+def test_search_finds_drugs_trials_and_references_with_links(api):
+    data = make_linked_dataset(1)
+    drug, trial, reference = data.drugs[0], data.trials[0], data.references[0]
+    body = api.get("/api/v1/search/", {"q": drug.synonyms[0]}).json()
+    assert [d["slug"] for d in body["drugs"]] == [drug.slug]
+    assert body["drugs"][0]["url"] == f"http://testserver/api/v1/drugs/{drug.slug}/"
+    assert [t["nct_id"] for t in api.get("/api/v1/search/", {"q": trial.nct_id}).json()["trials"]] == [trial.nct_id]
+    found = api.get("/api/v1/search/", {"q": reference.pmid}).json()["references"]
+    assert [r["pmid"] for r in found] == [reference.pmid]
+
+
+def test_empty_search_finds_nothing(api):
+    make_linked_dataset(1)
+    body = api.get("/api/v1/search/").json()
+    assert body == {"query": "", "drugs": [], "trials": [], "references": []}
+
+
+def test_search_limit(api):
+    make_linked_dataset(3)
+    assert len(api.get("/api/v1/search/", {"q": "testuzumab", "limit": 2}).json()["drugs"]) == 2

@@ -1,0 +1,117 @@
+"""The one search service behind the search page and the API: what it finds, in what order, at what cost."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from drugs.tests.factories import DrugFactory
+from portal.search import MAX_QUERY_LENGTH, SearchResults, normalise_query, search_everything
+from references.tests.factories import ReferenceFactory
+from trials.tests.factories import TrialDrugFactory, TrialFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_blank_query_finds_nothing_and_runs_no_sql(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        results = search_everything("   ")
+    assert results == SearchResults(query="")
+    assert results.is_empty
+
+
+def test_finds_drug_by_development_code_with_hyphen():
+    wanted = DrugFactory(name="fakeximab deruxtecan", synonyms=["FK-9901", "F-DXd"], brand_names=["Fakhertu"])
+    DrugFactory(name="otherumab", synonyms=["OT-1234"], brand_names=["Otherra"])
+
+    results = search_everything("FK-9901")
+
+    assert results.drugs == [wanted]
+
+
+def test_finds_drug_by_brand_name_in_any_case():
+    wanted = DrugFactory(brand_names=["Fakhertu"])
+    DrugFactory(brand_names=["Otherra"])
+
+    assert search_everything("fakhertu").drugs == [wanted]
+
+
+def test_finds_drug_by_part_of_its_name():
+    wanted = DrugFactory(name="fakeximab deruxtecan")
+    DrugFactory(name="otherumab")
+
+    assert search_everything("fakexi").drugs == [wanted]
+
+
+def test_finds_trial_by_acronym_and_by_nct_number():
+    wanted = TrialFactory(acronym="FAKE-Breast99", nct_id="NCT99990001")
+    TrialFactory(acronym="OTHER-Lung01", nct_id="NCT99990002")
+
+    assert search_everything("FAKE-Breast99").trials == [wanted]
+    assert search_everything("nct99990001").trials == [wanted]
+
+
+def test_finds_references_by_title_and_by_abstract():
+    by_title = ReferenceFactory(title="Fakeximab versus placebo in imaginary cancer", abstract="")
+    by_abstract = ReferenceFactory(title="Another study", abstract="Patients received fakeximab weekly.")
+    ReferenceFactory(title="Unrelated", abstract="Nothing to see.")
+
+    found = search_everything("fakeximab").references
+
+    assert set(found) == {by_title, by_abstract}
+    # A title match outranks a mention in the abstract.
+    assert found[0] == by_title
+
+
+def test_exact_nct_number_ranks_above_a_partial_match():
+    partial = TrialFactory(acronym="NCT9999000 study", nct_id="NCT12340000")
+    exact = TrialFactory(acronym="EXACT-1", nct_id="NCT99990000")
+
+    assert search_everything("NCT99990000").trials[0] == exact
+    assert partial in search_everything("NCT9999000").trials
+
+
+def test_limit_caps_each_kind_of_result():
+    DrugFactory.create_batch(5, mechanism="Blocks the fakeceptor.")
+
+    assert len(search_everything("fakeceptor", limit=3).drugs) == 3
+    assert len(search_everything("fakeceptor", limit=0).drugs) == 1  # limit is at least 1
+
+
+def test_query_is_trimmed_and_capped():
+    assert normalise_query("  DS   8201 ") == "DS 8201"
+    assert len(normalise_query("x" * 1000)) == MAX_QUERY_LENGTH
+    assert normalise_query(None) == ""
+
+
+def _fakeceptor_records(count: int) -> None:
+    for _ in range(count):
+        drug = DrugFactory(mechanism="Blocks the fakeceptor.")
+        TrialDrugFactory(drug=drug, trial=TrialFactory(title="A fakeceptor trial"))
+        ReferenceFactory(title="On the fakeceptor")
+
+
+def test_query_count_is_constant_however_many_results():
+    _fakeceptor_records(1)
+    with CaptureQueriesContext(connection) as small:
+        search_everything("fakeceptor")
+    _fakeceptor_records(15)
+    with CaptureQueriesContext(connection) as large:
+        results = search_everything("fakeceptor")
+
+    assert (len(results.drugs), len(results.trials), len(results.references)) == (16, 16, 16)
+    # drugs + targets, trials + trial_drugs (their drugs joined in), references
+    assert len(small.captured_queries) == len(large.captured_queries) == 5
+
+
+def test_text_with_sql_or_search_syntax_is_just_text():
+    DrugFactory(name="fakeximab")
+    for query in ["' OR 1=1 --", "fake & | ! ( ) :*", '"unterminated', "%_%"]:
+        assert isinstance(search_everything(query), SearchResults)
+
+
+def test_exact_drug_name_or_code_ranks_above_names_that_contain_it():
+    longer = DrugFactory(name="fakeximab deruxtecan", synonyms=["FKX-1a"])
+    exact = DrugFactory(name="fakeximab", synonyms=["FKX-1"])
+
+    assert search_everything("fakeximab").drugs == [exact, longer]
+    assert search_everything("FKX-1").drugs == [exact, longer]

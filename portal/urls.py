@@ -1,0 +1,12 @@
+"""The site-wide pages."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("about/", views.AboutView.as_view(), name="about"),
+    path("search/", views.SearchView.as_view(), name="site_search"),
+    path("healthz", views.healthz, name="healthz"),
+]

@@ -1,0 +1,53 @@
+"""The site-wide pages: home, about, search across every kind of record, and the health check."""
+
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.views.generic import TemplateView
+
+from drugs.choices import DrugClass
+from drugs.models import Approval, Drug
+from references.models import Reference
+from trials.models import Trial
+
+from .search import search_everything
+
+
+class HomeView(TemplateView):
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["counts"] = {
+            "drugs": Drug.objects.count(),
+            "approvals": Approval.objects.count(),
+            "trials": Trial.objects.count(),
+            "references": Reference.objects.count(),
+        }
+        class_counts = dict(Drug.objects.values_list("drug_class").annotate(n=Count("pk")).order_by())
+        context["drug_classes"] = [
+            (value, label, class_counts[value]) for value, label in DrugClass.choices if value in class_counts
+        ]
+        context["indications"] = Approval.objects.indications()
+        context["latest_approvals"] = Approval.objects.for_list().latest_first()[:8]
+        return context
+
+
+class AboutView(TemplateView):
+    template_name = "about.html"
+
+
+class SearchView(TemplateView):
+    """One search box across drugs, trials and references (the API's search uses the same service)."""
+
+    template_name = "search.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["query"] = self.request.GET.get("q", "")
+        context["results"] = search_everything(context["query"])
+        return context
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness probe that touches nothing: the framework's floor in the benchmark."""
+    return HttpResponse("ok", content_type="text/plain")
