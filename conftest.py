@@ -1,6 +1,8 @@
 """Project-wide pytest configuration: which services the run uses, and shared fixtures."""
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -92,3 +94,44 @@ def curator_client(curator):
     client = Client()
     client.force_login(curator)
     return client
+
+
+# Debian's chromium, never a downloaded browser. Without the background-networking flags it keeps trying to reach
+# Google's hosts, which this closed network refuses.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Headless Chromium through Playwright's sync API. Skips without /usr/bin/chromium, unless
+    HER2KB_REQUIRE_BROWSER=1 (CI), where it fails."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) for browser tests."
+        if os.environ.get("HER2KB_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"HER2KB_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django would then refuse the test's own
+    # ORM calls (factories) as "async-unsafe". They are not concurrent here, so allow them.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

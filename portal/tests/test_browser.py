@@ -3,13 +3,11 @@ End-to-end: a person in headless Chromium walks home → search → drug → tri
 "what is approved for HER2-low breast cancer, on what trial, with what result" from the home page.
 
 Uses Debian's chromium (never a downloaded browser) through Playwright's sync API against pytest-django's
-live_server. Screenshots of the main pages go to test-artifacts/. Without /usr/bin/chromium the tests
-skip, unless HER2KB_REQUIRE_BROWSER=1 (CI), where they fail.
+live_server (the `browser` fixture is in the root conftest). Screenshots of the main pages go to
+test-artifacts/. Without /usr/bin/chromium the tests skip, unless HER2KB_REQUIRE_BROWSER=1 (CI), where they fail.
 """
 
 import datetime
-import os
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,45 +19,9 @@ from drugs.tests.factories import ApprovalFactory, DrugFactory
 from references.tests.factories import ReferenceFactory
 from trials.tests.factories import OutcomeFactory, TrialDrugFactory, TrialFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) for browser tests."
-        if os.environ.get("HER2KB_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"HER2KB_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; Django would then refuse the test's own
-    # ORM calls (factories) as "async-unsafe". They are not concurrent here, so allow them.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    ARTIFACTS.mkdir(exist_ok=True)
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
@@ -144,6 +106,7 @@ def dataset():
 
 
 def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
