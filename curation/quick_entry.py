@@ -21,8 +21,8 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Upper
 from django.utils.text import slugify
 
+from her2kb.choices import SyncTrigger
 from her2kb.validators import DOI_PATTERN, NCT_PATTERN, PMID_PATTERN
-from references.choices import SyncTrigger
 from references.models import Reference
 from references.tasks import enqueue_sync_references
 from trials.models import Trial

@@ -5,8 +5,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from her2kb.admin_base import CuratedAdmin
+from her2kb.choices import SyncTrigger
 
-from .choices import SyncTrigger
 from .models import Reference, SyncRun
 from .tasks import enqueue_sync_references
 

@@ -1,4 +1,6 @@
-"""Controlled vocabularies for references and their PubMed sync, shared by models, admin and serializers."""
+"""Controlled vocabularies for references and their PubMed sync, shared by models, admin and serializers.
+
+How a sync run went and what started it are shared by every sync: her2kb.choices."""
 
 from django.db import models
 
@@ -10,18 +12,3 @@ class SyncStatus(models.TextChoices):
     SYNCED = "synced", "Synced"
     MISSING = "missing", "Not found in PubMed"
     FAILED = "failed", "Last sync failed"
-
-
-class SyncRunStatus(models.TextChoices):
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    PARTIAL = "partial", "Partly failed"
-    FAILED = "failed", "Failed"
-
-
-class SyncTrigger(models.TextChoices):
-    COMMAND = "command", "Management command"
-    ADMIN = "admin", "Admin"
-    NIGHTLY = "nightly", "Nightly schedule"
-    TASK = "task", "Task"
-    BENCHMARK = "benchmark", "Benchmark"

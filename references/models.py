@@ -12,10 +12,10 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
-from her2kb.models import TimestampedModel, prefetch_joined
+from her2kb.models import SyncRunBase, TimestampedModel, prefetch_joined
 from her2kb.validators import PMID_PATTERN, validate_doi, validate_pmcid, validate_pmid
 
-from .choices import SyncRunStatus, SyncStatus, SyncTrigger
+from .choices import SyncStatus
 
 MONTH_ABBREVIATIONS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -222,41 +222,20 @@ class Reference(TimestampedModel):
         return f"https://www.ncbi.nlm.nih.gov/pmc/articles/{self.pmcid}/" if self.pmcid else ""
 
 
-class SyncRun(models.Model):
+class SyncRun(SyncRunBase):
     """One run of the PubMed sync: what was asked, what it did to each PMID, what it cost, and what went wrong."""
 
-    trigger = models.CharField(max_length=10, choices=SyncTrigger.choices, default=SyncTrigger.TASK)
-    status = models.CharField(max_length=10, choices=SyncRunStatus.choices, default=SyncRunStatus.RUNNING)
-    started_at = models.DateTimeField(default=timezone.now, db_index=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    requested = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
     missing = models.PositiveIntegerField(default=0, help_text="PMIDs that PubMed did not return.")
     failed = models.PositiveIntegerField(default=0, help_text="PMIDs whose batch failed; retried later.")
     retractions_found = models.PositiveIntegerField(default=0, help_text="References newly flagged as retracted.")
     requests_made = models.PositiveIntegerField(default=0, help_text="HTTP requests to E-utilities, retries included.")
-    retries = models.PositiveIntegerField(default=0)
     missing_pmids = models.JSONField(default=list, blank=True)
     failed_pmids = models.JSONField(default=list, blank=True)
     retracted_pmids = models.JSONField("newly retracted PMIDs", default=list, blank=True)
-    errors = models.JSONField(default=list, blank=True)
 
-    class Meta:
-        ordering = ["-started_at", "-pk"]
+    class Meta(SyncRunBase.Meta):
         verbose_name = "PubMed sync run"
-
-    def __str__(self) -> str:
-        return f"PubMed sync {self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display().lower()})"
-
-    def get_absolute_url(self) -> str:
-        # Sync runs are an operator's record: they are shown in the admin only.
-        return reverse("admin:references_syncrun_change", args=[self.pk])
-
-    @property
-    def duration(self) -> datetime.timedelta | None:
-        return self.finished_at - self.started_at if self.finished_at else None
 
     @property
     def summary(self) -> str:

@@ -21,11 +21,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from her2kb.choices import SyncTrigger
+from her2kb.upstream import UpstreamError
 from her2kb.validators import validate_pmid
 
-from .choices import SyncRunStatus, SyncStatus, SyncTrigger
+from .choices import SyncStatus
 from .models import Reference, SyncRun
-from .pubmed import EutilsClient, PubMedRecord, UpstreamError, client_from_settings
+from .pubmed import EutilsClient, PubMedRecord, client_from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -167,16 +169,14 @@ def references_sync_from_pubmed(
             try:
                 result = client.efetch(batch)
             except UpstreamError as error:
-                run.requests_made += error.requests_made
-                run.retries += max(0, error.requests_made - 1)
+                run.count_requests(error.requests_made)
                 run.failed += len(batch)
                 run.failed_pmids.extend(batch)
                 run.errors.append(f"PMIDs {batch[0]}…{batch[-1]} ({len(batch)}): {error}")
                 _mark(batch, SyncStatus.FAILED, str(error))
                 logger.error("PubMed sync #%s: batch of %d failed: %s", run.pk, len(batch), error)
             else:
-                run.requests_made += result.requests_made
-                run.retries += result.retries
+                run.count_requests(result.requests_made, result.retries)
                 outcome = None
                 for _ in range(2):  # a second pass if a concurrent worker created one of these PMIDs first
                     try:
@@ -212,20 +212,10 @@ def references_sync_from_pubmed(
                 progress(len(batch))
     except Exception as error:
         # Anything unforeseen (the database, Redis behind the limiter...) still closes the run with a reason.
-        run.status = SyncRunStatus.FAILED
-        run.errors.append(f"The run stopped: {type(error).__name__}: {error}")
-        run.finished_at = timezone.now()
-        run.save()
+        run.abort(error)
         raise
 
-    if run.failed == 0:
-        run.status = SyncRunStatus.SUCCEEDED
-    elif run.failed < run.requested:
-        run.status = SyncRunStatus.PARTIAL
-    else:
-        run.status = SyncRunStatus.FAILED
-    run.finished_at = timezone.now()
-    run.save()
+    run.finish()
     logger.info("PubMed sync #%s %s: %s", run.pk, run.status, run.summary)
     return run
 

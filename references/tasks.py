@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from celery import shared_task
 from django.db import transaction
 
-from .choices import SyncTrigger
+from her2kb.choices import SyncTrigger
+
 from .services import references_due_for_sync, references_sync_from_pubmed
 
 # A failed batch was already retried with backoff inside the client; these are the slower, later retries.

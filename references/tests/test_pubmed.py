@@ -7,14 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from references.pubmed import (
-    EutilsClient,
-    MalformedResponse,
-    UpstreamError,
-    UpstreamRejected,
-    parse_pubmed_xml,
-)
-from references.ratelimit import LocalRateLimiter
+from her2kb.ratelimit import LocalRateLimiter
+from her2kb.upstream import MalformedResponse, UpstreamError, UpstreamRejected
+from references.pubmed import EutilsClient, parse_pubmed_xml
 
 SAMPLES = Path(__file__).resolve().parent / "pubmed_samples"
 
@@ -239,7 +234,7 @@ def test_efetch_posts_one_batch_with_tool_email_and_key(fake_eutils):
     result = make_client(fake_eutils).efetch(pmids)
     [request] = fake_eutils.efetch_requests()
     assert request.method == "POST"
-    assert request.pmids == pmids
+    assert request.listed("id") == pmids
     assert request.params["db"] == "pubmed" and request.params["retmode"] == "xml"
     assert request.params["tool"] == "her2kb"
     assert request.params["email"] == "sync-tests@example.org"

@@ -18,9 +18,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from references.choices import SyncTrigger
+from her2kb.choices import SyncTrigger
+from her2kb.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter, interval_for
 from references.pubmed import client_from_settings
-from references.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter, interval_for
 from references.services import references_sync_from_pubmed
 from references.tests.fake_eutils import FakeEutils
 
