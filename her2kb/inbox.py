@@ -52,6 +52,11 @@ class Finding:
     drug_id: int | None = None  # the drug it concerns, for the inbox's filter
 
 
+def trial_publication_key(trial_key: str, pmid: str) -> str:
+    """One key for "this PMID is a publication of this trial", whoever finds it (the registry, a PubMed search)."""
+    return f"trial-publication:{trial_key}:{pmid}"
+
+
 findings_reported = Signal()
 
 

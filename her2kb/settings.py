@@ -185,6 +185,20 @@ CELERY_BEAT_SCHEDULE["references-resync-stale-from-pubmed"] = {
     "schedule": crontab(hour=env.int("PUBMED_RESYNC_HOUR_UTC", default=3), minute=0),
 }
 
+# ClinicalTrials.gov sync (trials/): the registry publishes no rate limit and sends no rate-limit headers; its
+# robots.txt asks for one request per second and third-party guides quote about 50 requests per minute per IP, so
+# that is the default, held across all workers. The registry refreshes its data Monday to Friday by 09:00 US
+# Eastern; the daily run starts at 15:00 UTC, after that.
+CTGOV_REQUESTS_PER_MINUTE = env.float("CTGOV_REQUESTS_PER_MINUTE", default=50.0)
+CTGOV_BATCH_SIZE = min(env.int("CTGOV_BATCH_SIZE", default=100), 100)
+CTGOV_RETRY_ATTEMPTS = env.int("CTGOV_RETRY_ATTEMPTS", default=5)
+CTGOV_RETRY_BACKOFF_SECONDS = env.float("CTGOV_RETRY_BACKOFF_SECONDS", default=2.0)
+CTGOV_RETRY_BACKOFF_MAX_SECONDS = env.float("CTGOV_RETRY_BACKOFF_MAX_SECONDS", default=120.0)
+CELERY_BEAT_SCHEDULE["trials-sync-from-ctgov"] = {
+    "task": "trials.tasks.sync_trials_from_ctgov",
+    "schedule": crontab(hour=env.int("CTGOV_SYNC_HOUR_UTC", default=15), minute=0),
+}
+
 # ---------------------------------------------------------------------------------------------
 # Dataset releases (`manage.py release_her2kb`): one folder per version, served at /releases/. Several web
 # servers must share this folder (a volume) for all of them to offer the latest release.

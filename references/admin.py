@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from her2kb.admin_base import CuratedAdmin
+from her2kb.admin_base import CuratedAdmin, SyncRunAdmin
 from her2kb.choices import SyncTrigger
 
 from .models import Reference, SyncRun
@@ -51,9 +51,7 @@ class ReferenceAdmin(CuratedAdmin):  # CuratedAdmin: change reasons, diffs, reve
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
-    """Read-only: runs are written by the sync, never by hand."""
-
+class PubMedSyncRunAdmin(SyncRunAdmin):
     list_display = [
         "started_at",
         "trigger",
@@ -69,15 +67,3 @@ class SyncRunAdmin(admin.ModelAdmin):
         "retries",
         "duration",
     ]
-    list_filter = ["status", "trigger"]
-    date_hierarchy = "started_at"
-    search_fields = ["=id"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: SyncRun | None = None) -> list[str]:
-        return [field.name for field in SyncRun._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: SyncRun | None = None) -> bool:
-        return False
