@@ -11,7 +11,7 @@ by the same watcher or another, is the same proposal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +55,12 @@ class Finding:
 def trial_publication_key(trial_key: str, pmid: str) -> str:
     """One key for "this PMID is a publication of this trial", whoever finds it (the registry, a PubMed search)."""
     return f"trial-publication:{trial_key}:{pmid}"
+
+
+def publication_diff(cited_pmids: Iterable[str], pmid: str) -> dict[str, dict[str, Any]]:
+    """The field-level change of citing one more publication: what the record cites now, and the addition."""
+    current = ", ".join(f"PMID {cited}" for cited in sorted(set(cited_pmids), key=int))
+    return {"references": {"current": current or "none", "proposed": f"also PMID {pmid}"}}
 
 
 findings_reported = Signal()

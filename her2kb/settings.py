@@ -184,6 +184,17 @@ CELERY_BEAT_SCHEDULE["references-resync-stale-from-pubmed"] = {
     "task": "references.tasks.resync_stale_references",
     "schedule": crontab(hour=env.int("PUBMED_RESYNC_HOUR_UTC", default=3), minute=0),
 }
+# PubMed literature watcher (references/): saved searches (each trial's NCT number in [si] and acronym, each drug's
+# names and codes) over the Entrez dates since their last run; the first run of a search looks this many days back.
+# Drug-name searches are narrowed by PUBMED_WATCH_DRUG_FILTER (empty: no filter), or they would find every paper
+# that mentions trastuzumab. It shares the PubMed limiter with the sync, and runs after it.
+PUBMED_WATCH_FIRST_WINDOW_DAYS = env.int("PUBMED_WATCH_FIRST_WINDOW_DAYS", default=30)
+PUBMED_WATCH_MAX_RESULTS = env.int("PUBMED_WATCH_MAX_RESULTS", default=200)
+PUBMED_WATCH_DRUG_FILTER = env.str("PUBMED_WATCH_DRUG_FILTER", default='"clinical trial"[pt]')
+CELERY_BEAT_SCHEDULE["references-watch-pubmed-literature"] = {
+    "task": "references.tasks.watch_pubmed_literature",
+    "schedule": crontab(hour=env.int("PUBMED_WATCH_HOUR_UTC", default=4), minute=0),
+}
 
 # ClinicalTrials.gov sync (trials/): the registry publishes no rate limit and sends no rate-limit headers; its
 # robots.txt asks for one request per second and third-party guides quote about 50 requests per minute per IP, so

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from her2kb.admin_base import CuratedAdmin, SyncRunAdmin
 from her2kb.choices import SyncTrigger
 
-from .models import Reference, SyncRun
+from .models import LiteratureSearch, LiteratureWatchRun, Reference, SyncRun
 from .tasks import enqueue_sync_references
 
 
@@ -63,6 +63,39 @@ class PubMedSyncRunAdmin(SyncRunAdmin):
         "missing",
         "failed",
         "retractions_found",
+        "requests_made",
+        "retries",
+        "duration",
+    ]
+
+
+@admin.register(LiteratureSearch)
+class LiteratureSearchAdmin(admin.ModelAdmin):
+    """The literature watcher's saved searches: made from the dataset; a curator may switch a noisy one off."""
+
+    list_display = ["term", "kind", "trial", "drug", "enabled", "searched_through", "last_run_at", "last_error"]
+    list_filter = ["kind", "enabled"]
+    list_editable = ["enabled"]
+    list_select_related = ["trial", "drug"]
+    search_fields = ["term", "trial__acronym", "trial__nct_id", "drug__name"]
+    readonly_fields = ["kind", "term", "trial", "drug", "searched_through", "last_run_at", "last_error"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made from the dataset by the watcher
+
+
+@admin.register(LiteratureWatchRun)
+class LiteratureWatchRunAdmin(SyncRunAdmin):
+    list_display = [
+        "started_at",
+        "trigger",
+        "status",
+        "requested",
+        "updated",
+        "unchanged",
+        "failed",
+        "found",
+        "proposed",
         "requests_made",
         "retries",
         "duration",

@@ -12,3 +12,11 @@ class SyncStatus(models.TextChoices):
     SYNCED = "synced", "Synced"
     MISSING = "missing", "Not found in PubMed"
     FAILED = "failed", "Last sync failed"
+
+
+class SearchKind(models.TextChoices):
+    """What a saved PubMed search of the literature watcher looks for."""
+
+    NCT_NUMBER = "nct_number", "A trial's NCT number (secondary source ID)"
+    ACRONYM = "acronym", "A trial's acronym in title or abstract"
+    DRUG_NAME = "drug_name", "A drug's name, brand or code in title or abstract"

@@ -12,10 +12,10 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
-from her2kb.models import SyncRunBase, TimestampedModel, prefetch_joined
+from her2kb.models import SyncRunBase, TimestampedModel, WatchRunBase, prefetch_joined
 from her2kb.validators import PMID_PATTERN, validate_doi, validate_pmcid, validate_pmid
 
-from .choices import SyncStatus
+from .choices import SearchKind, SyncStatus
 
 MONTH_ABBREVIATIONS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -243,4 +243,80 @@ class SyncRun(SyncRunBase):
             f"requested {self.requested}: created {self.created}, updated {self.updated}, "
             f"unchanged {self.unchanged}, missing {self.missing}, failed {self.failed}; "
             f"retractions found {self.retractions_found}; requests {self.requests_made} (retries {self.retries})"
+        )
+
+
+class LiteratureSearchQuerySet(models.QuerySet):
+    def enabled(self) -> LiteratureSearchQuerySet:
+        return self.filter(enabled=True)
+
+
+class LiteratureSearch(models.Model):
+    """
+    A saved PubMed search of the literature watcher, made from the dataset: a trial's NCT number in [si], its
+    acronym, or one of a drug's names and codes. Each run searches the Entrez dates since the last successful one
+    (`searched_through`); what it finds that the trial or drug does not cite goes to the curators' inbox.
+    """
+
+    kind = models.CharField(max_length=20, choices=SearchKind.choices)
+    term = models.CharField(max_length=500, help_text="The PubMed query, as sent to esearch.")
+    trial = models.ForeignKey(
+        "trials.Trial", on_delete=models.CASCADE, null=True, blank=True, related_name="literature_searches"
+    )
+    drug = models.ForeignKey(
+        "drugs.Drug", on_delete=models.CASCADE, null=True, blank=True, related_name="literature_searches"
+    )
+    enabled = models.BooleanField(default=True, help_text="Switch off a search that only finds noise.")
+    searched_through = models.DateField(
+        null=True, blank=True, help_text="The last Entrez date a successful run covered; the next run starts there."
+    )
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    objects = LiteratureSearchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "term"]
+        verbose_name_plural = "literature searches"
+        constraints = [
+            models.UniqueConstraint(fields=["term", "trial", "drug"], name="literaturesearch_unique_term_subject"),
+            models.CheckConstraint(
+                condition=(models.Q(trial__isnull=True) & models.Q(drug__isnull=False))
+                | (models.Q(trial__isnull=False) & models.Q(drug__isnull=True)),
+                name="literaturesearch_one_subject",
+                violation_error_message="A literature search is about one trial or one drug.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} ({self.trial or self.drug})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:references_literaturesearch_change", args=[self.pk])
+
+    @property
+    def subject(self) -> models.Model:
+        return self.trial or self.drug
+
+
+class LiteratureWatchRun(WatchRunBase):
+    """One run of the PubMed literature watcher: the saved searches it ran and what they found."""
+
+    requested = models.PositiveIntegerField(default=0, help_text="Saved searches run.")
+    updated = models.PositiveIntegerField(default=0, help_text="Searches that found publications not yet cited.")
+    unchanged = models.PositiveIntegerField(default=0, help_text="Searches that found nothing new.")
+    failed = models.PositiveIntegerField(default=0, help_text="Searches that failed; retried next run.")
+    found = models.PositiveIntegerField(default=0, help_text="Publications found that the trial or drug does not cite.")
+    requests_made = models.PositiveIntegerField(default=0, help_text="HTTP requests to E-utilities, retries included.")
+    notes = models.JSONField(default=list, blank=True, help_text="Phrases PubMed does not know, searches cut short.")
+
+    class Meta(WatchRunBase.Meta):
+        verbose_name = "PubMed literature watch run"
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"searches {self.requested}: with findings {self.updated}, nothing new {self.unchanged}, "
+            f"failed {self.failed}; found {self.found}, proposed {self.proposed}; "
+            f"requests {self.requests_made} (retries {self.retries})"
         )

@@ -22,7 +22,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from her2kb.choices import SyncTrigger
-from her2kb.inbox import Finding, FindingKind, FindingSource, report_findings, trial_publication_key
+from her2kb.inbox import (
+    Finding,
+    FindingKind,
+    FindingSource,
+    publication_diff,
+    report_findings,
+    trial_publication_key,
+)
 from her2kb.upstream import UpstreamError
 
 from .choices import DrugRole
@@ -70,12 +77,7 @@ def _publication_findings(trial: Trial, record: RegistryRecord) -> list[Finding]
             title=f"New publication for {name}: PMID {publication.pmid} ({publication.type.lower()}, per the registry)",
             upstream_url=study_url(record.nct_id),
             raw_value={"pmid": publication.pmid, "type": publication.type, "citation": publication.citation},
-            diff={
-                "references": {
-                    "current": ", ".join(f"PMID {pmid}" for pmid in sorted(cited, key=int)) or "none",
-                    "proposed": f"also PMID {publication.pmid}",
-                }
-            },
+            diff=publication_diff(cited, publication.pmid),
             subject=trial,
             drug_id=drug_ids[0] if drug_ids else None,
         )
