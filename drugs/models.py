@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
-from her2kb.models import ReviewedModel, TimestampedModel, prefetch_joined
+from her2kb.models import ReviewedModel, SourceCheck, TimestampedModel, checked_through, prefetch_joined
 from her2kb.validators import DRUG_IDENTIFIER_RULES, validate_source_urls
 
 from .choices import (
@@ -119,6 +119,7 @@ class DrugQuerySet(models.QuerySet):
             "approvals__references",
             prefetch_joined(Drug, "trial_roles", "trial", then=("trial__outcomes",)),
             "references",
+            "literature_searches",
         )
 
     def by_class(self) -> DrugQuerySet:
@@ -232,6 +233,12 @@ class Drug(TimestampedModel, ReviewedModel):
         ]
         # Quoted: identifiers are curated text, and a stray character must not break out of the URL path.
         return [(label, value, url.format(quote(value.strip(), safe=""))) for label, value, url in links if value]
+
+    @property
+    def source_checks(self) -> list[SourceCheck]:
+        """When PubMed's saved searches for this drug's names last ran. Reads prefetched literature searches."""
+        searches = [search.last_run_at for search in self.literature_searches.all() if search.enabled]
+        return [SourceCheck("PubMed", checked_through(searches))]
 
     @property
     def display_name(self) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -53,6 +55,22 @@ class ReviewedModel(models.Model):
         self._history_user = self.last_reviewed_by
         self._change_reason = reason
         self.save(update_fields=["last_reviewed_at", "last_reviewed_by"])
+
+
+@dataclass(frozen=True)
+class SourceCheck:
+    """When an upstream was last asked about a record ("registry checked on …"); None: never."""
+
+    label: str  # how a page names the upstream: "Registry", "PubMed", "FDA"
+    checked_at: datetime.datetime | None
+
+
+def checked_through(times: Iterable[datetime.datetime | None]) -> datetime.datetime | None:
+    """When every one of several checks had run: the oldest of them; None if there are none or one never ran."""
+    times = list(times)
+    if not times or any(time is None for time in times):
+        return None
+    return min(times)
 
 
 class SyncRunBase(models.Model):

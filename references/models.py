@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
-from her2kb.models import SyncRunBase, TimestampedModel, WatchRunBase, prefetch_joined
+from her2kb.models import SourceCheck, SyncRunBase, TimestampedModel, WatchRunBase, prefetch_joined
 from her2kb.validators import PMID_PATTERN, validate_doi, validate_pmcid, validate_pmid
 
 from .choices import SearchKind, SyncStatus
@@ -208,6 +208,10 @@ class Reference(TimestampedModel):
         pages = f":{self.pages}" if self.pages else ""
         year = self.pub_year or self.pub_date_text
         return ". ".join(part for part in [authors, where, f"{year}{volume}{issue}{pages}"] if part) + "."
+
+    @property
+    def source_checks(self) -> list[SourceCheck]:
+        return [SourceCheck("PubMed", self.last_synced_at)]
 
     @property
     def pubmed_url(self) -> str:

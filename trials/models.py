@@ -11,7 +11,14 @@ from simple_history.models import HistoricalRecords
 from drugs.choices import Her2Category, TumourType
 from drugs.models import validate_string_list
 from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
-from her2kb.models import ReviewedModel, TimestampedModel, WatchRunBase, prefetch_joined
+from her2kb.models import (
+    ReviewedModel,
+    SourceCheck,
+    TimestampedModel,
+    WatchRunBase,
+    checked_through,
+    prefetch_joined,
+)
 from her2kb.validators import NCT_PATTERN, validate_nct_id, validate_source_urls
 
 from .choices import DatePrecision, DrugRole, Endpoint, RegistryValueType, TrialPhase, TrialStatus, ValueUnit
@@ -29,6 +36,8 @@ def date_precision_field(what: str) -> models.CharField:
         max_length=5,
         choices=DatePrecision.choices,
         default=DatePrecision.DAY,
+        # Set by the ClinicalTrials.gov sync and the dataset files ("2016-07"), not typed: a curator types a date.
+        editable=False,
         help_text="Month: the source states the month only (the day stored is the 1st).",
     )
 
@@ -64,12 +73,14 @@ class TrialQuerySet(models.QuerySet):
 
     def for_detail(self) -> TrialQuerySet:
         """Everything a trial's page shows: drugs and roles, outcomes with their references, the
-        approvals the trial supports, and references, in a constant number of queries."""
+        approvals the trial supports, references, and when its sources were last checked, in a constant number of
+        queries."""
         return self.prefetch_related(
             prefetch_joined(Trial, "trial_drugs", "drug"),
             "outcomes__references",
             "references",
             prefetch_joined(Trial, "supported_approvals", "drug"),
+            "literature_searches",
         )
 
     def for_api(self) -> TrialQuerySet:
@@ -221,6 +232,31 @@ class Trial(TimestampedModel, ReviewedModel):
     def primary_outcomes(self) -> list[Outcome]:
         """The outcomes of primary endpoints. Filters in Python so a prefetched `outcomes` is reused."""
         return [outcome for outcome in self.outcomes.all() if outcome.is_primary]
+
+    @property
+    def source_checks(self) -> list[SourceCheck]:
+        """When ClinicalTrials.gov (trials with an NCT number) and PubMed's saved searches last looked at this trial.
+        Reads prefetched literature searches."""
+        checks = [SourceCheck("Registry", self.registry_checked_at)] if self.nct_id else []
+        searches = [search.last_run_at for search in self.literature_searches.all() if search.enabled]
+        return [*checks, SourceCheck("PubMed", checked_through(searches))]
+
+    @property
+    def dates_stated(self) -> dict[str, dict[str, str]]:
+        """Each date as precisely as the source states it: {"start_date": {"iso": "2015-09", "text": "Sep 2015",
+        "type": "anticipated"}}, for the dates the trial has."""
+        stated = {}
+        for name in ("start_date", "primary_completion_date", "completion_date"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            month_only = getattr(self, f"{name}_precision") == DatePrecision.MONTH
+            stated[name] = {
+                "iso": f"{value:%Y-%m}" if month_only else value.isoformat(),
+                "text": f"{value:%b %Y}" if month_only else f"{value.day} {value:%b %Y}",
+                "type": getattr(self, f"{name}_type"),
+            }
+        return stated
 
     @property
     def clinicaltrials_gov_url(self) -> str:
