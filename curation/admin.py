@@ -31,7 +31,7 @@ from trials.admin import TrialAdmin
 from trials.choices import TrialPhase
 from trials.models import Trial
 
-from .inbox import approval_initial, proposal_accept, proposals_dismiss
+from .inbox import approval_initial, boxed_warning_initial, label_models, proposal_accept, proposals_dismiss
 from .models import Proposal
 from .quick_entry import references_create_from_identifiers, trial_skeleton_from_nct
 from .releases import ReleaseError, release_preview, release_publish
@@ -286,13 +286,39 @@ class DismissForm(forms.Form):
     )
 
 
-# Which form completes an acceptance, by kind; kinds not listed need only the note.
-ACCEPT_FORMS: dict[str, type[forms.ModelForm]] = {
+class BoxedWarningAcceptForm(forms.Form):
+    """A boxed warning as the dataset keeps it: a short quote of the label's words, its topic and section."""
+
+    statement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text="The label's words, quoted exactly and short: cut the text openFDA gives (prefilled).",
+    )
+    topic = forms.ChoiceField(choices=[])
+    section = forms.CharField(max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The topics are the label warnings' own choices (issue 13's LabelWarning); none until that model exists.
+        try:
+            self.fields["topic"].choices = label_models()[1]._meta.get_field("topic").choices
+        except ValidationError as missing:
+            self.fields["topic"].choices = []
+            self.fields["topic"].help_text = " ".join(missing.messages)
+
+
+# Which form completes an acceptance, by kind, and what it starts from; kinds not listed need only the note.
+ACCEPT_FORMS: dict[str, type[forms.BaseForm]] = {
     FindingKind.FDA_EFFICACY_SUPPLEMENT: ApprovalAcceptForm,
     FindingKind.FDA_ORIGINAL: ApprovalAcceptForm,
     FindingKind.FDA_NEW_APPLICATION: ApprovalAcceptForm,
+    FindingKind.BOXED_WARNING: BoxedWarningAcceptForm,
 }
-ACCEPT_INITIAL = {kind: approval_initial for kind in ACCEPT_FORMS}
+ACCEPT_INITIAL = {
+    FindingKind.FDA_EFFICACY_SUPPLEMENT: approval_initial,
+    FindingKind.FDA_ORIGINAL: approval_initial,
+    FindingKind.FDA_NEW_APPLICATION: approval_initial,
+    FindingKind.BOXED_WARNING: boxed_warning_initial,
+}
 
 
 @admin.register(Proposal)
@@ -384,7 +410,7 @@ class ProposalAdmin(admin.ModelAdmin):
             if form_class is ApprovalAcceptForm:
                 record_form.instance.agency = Agency.FDA
         if post is not None and note_form.is_valid() and (record_form is None or record_form.is_valid()):
-            data = {name: record_form.cleaned_data[name] for name in record_form.Meta.fields} if record_form else {}
+            data = dict(record_form.cleaned_data) if record_form else {}
             try:
                 proposal_accept(proposal, user=request.user, data=data, note=note_form.cleaned_data["note"])
             except ValidationError as error:

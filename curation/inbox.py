@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -147,13 +148,75 @@ def _accept_fda_approval(proposal: Proposal, user: AbstractBaseUser, data: Mappi
     return str(approval), approval.get_absolute_url()
 
 
+def label_models() -> tuple[type[models.Model], type[models.Model]]:
+    """Issue 13's Label and LabelWarning, which accepting a label finding writes; a clear refusal until they are
+    merged into this branch."""
+    try:
+        return apps.get_model("drugs", "Label"), apps.get_model("drugs", "LabelWarning")
+    except LookupError as missing:
+        raise ValidationError(
+            "Accepting a label finding writes the drug's label, and this installation has no label records yet "
+            "(issue 13). Keep the proposal open."
+        ) from missing
+
+
+def _effective_date(proposal: Proposal) -> str:
+    effective = str(proposal.raw_value.get("effective_time", ""))
+    try:
+        return datetime.datetime.strptime(effective, "%Y%m%d").date().isoformat()
+    except ValueError as error:
+        raise ValidationError(f"The label's effective time {effective!r} is not a date.") from error
+
+
+def _accept_label_revision(proposal: Proposal, user: AbstractBaseUser, data: Mapping[str, Any]) -> tuple[str, str]:
+    """Record the label's new revision (its effective date at DailyMed / openFDA)."""
+    label_model, _warning_model = label_models()
+    label = _subject(proposal, label_model)
+    label.revised = _effective_date(proposal)
+    label.full_clean()
+    label._history_user, label._change_reason = user, proposal.history_reason
+    label.save()
+    return f"{label} revised {label.revised}", label.get_absolute_url()
+
+
+def _accept_boxed_warning(proposal: Proposal, user: AbstractBaseUser, data: Mapping[str, Any]) -> tuple[str, str]:
+    """Add the boxed warning to the label, quoted by the curator from the label's text, and the label's revision."""
+    label_model, warning_model = label_models()
+    label = _subject(proposal, label_model)
+    position = (label.warnings.aggregate(last=models.Max("position"))["last"] or 0) + 1
+    warning = warning_model(
+        label=label,
+        position=position,
+        kind="boxed_warning",
+        topic=data.get("topic", ""),
+        statement=str(data.get("statement", "")).strip(),
+        section=str(data.get("section", "")).strip() or "Boxed Warning",
+        source=proposal.upstream_url,
+    )
+    warning.full_clean()
+    warning._history_user, warning._change_reason = user, proposal.history_reason
+    warning.save()
+    label.revised = _effective_date(proposal)
+    label.full_clean()
+    label._history_user, label._change_reason = user, proposal.history_reason
+    label.save()
+    return str(warning), warning.get_absolute_url()
+
+
 APPLIERS: dict[str, Applier] = {
     FindingKind.TRIAL_PUBLICATION: _accept_publication,
     FindingKind.DRUG_PUBLICATION: _accept_publication,
     FindingKind.FDA_EFFICACY_SUPPLEMENT: _accept_fda_approval,
     FindingKind.FDA_ORIGINAL: _accept_fda_approval,
     FindingKind.FDA_NEW_APPLICATION: _accept_fda_approval,
+    FindingKind.LABEL_REVISION: _accept_label_revision,
+    FindingKind.BOXED_WARNING: _accept_boxed_warning,
 }
+
+
+def boxed_warning_initial(proposal: Proposal) -> dict[str, Any]:
+    """The label's boxed warning as openFDA gives it: the curator cuts the short quote the dataset keeps."""
+    return {"statement": str(proposal.raw_value.get("boxed_warning", ""))[:500], "section": "Boxed Warning"}
 
 
 def approval_initial(proposal: Proposal) -> dict[str, Any]:

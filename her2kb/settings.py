@@ -210,6 +210,23 @@ CELERY_BEAT_SCHEDULE["trials-sync-from-ctgov"] = {
     "schedule": crontab(hour=env.int("CTGOV_SYNC_HOUR_UTC", default=15), minute=0),
 }
 
+# openFDA watcher (drugs/): "With no API key: 240 requests per minute, per IP address. 1,000 requests per day"
+# (open.fda.gov/apis/authentication; with a key 240/minute and 120,000/day per key), held across all workers. It
+# reads drug/drugsfda.json for the applications the dataset tracks and new applications of tracked substances and
+# of the pharmacological classes below, and drug/label.json for label revisions and boxed warnings; everything it
+# finds is a proposal. The class string is openFDA's mechanism-of-action term as seen on trastuzumab labels.
+OPENFDA_BASE_URL = env.str("OPENFDA_BASE_URL", default="https://api.fda.gov/")
+OPENFDA_API_KEY = env.str("OPENFDA_API_KEY", default="")
+OPENFDA_REQUESTS_PER_MINUTE = env.float("OPENFDA_REQUESTS_PER_MINUTE", default=240.0)
+OPENFDA_RETRY_ATTEMPTS = env.int("OPENFDA_RETRY_ATTEMPTS", default=5)
+OPENFDA_RETRY_BACKOFF_SECONDS = env.float("OPENFDA_RETRY_BACKOFF_SECONDS", default=2.0)
+OPENFDA_RETRY_BACKOFF_MAX_SECONDS = env.float("OPENFDA_RETRY_BACKOFF_MAX_SECONDS", default=120.0)
+OPENFDA_PHARM_CLASSES = env.list("OPENFDA_PHARM_CLASSES", default=["HER2/Neu/cerbB2 Antagonists [MoA]"])
+CELERY_BEAT_SCHEDULE["drugs-watch-openfda"] = {
+    "task": "drugs.tasks.watch_openfda",
+    "schedule": crontab(hour=env.int("OPENFDA_WATCH_HOUR_UTC", default=5), minute=0),
+}
+
 # ---------------------------------------------------------------------------------------------
 # Dataset releases (`manage.py release_her2kb`): one folder per version, served at /releases/. Several web
 # servers must share this folder (a volume) for all of them to offer the latest release.

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.generic import TemplateView
 
 from drugs.choices import DrugClass
-from drugs.models import Approval, Drug
+from drugs.models import Approval, Drug, FdaWatchRun
 from her2kb.models import SourceCheck
 from references.models import LiteratureWatchRun, Reference, SyncRun
 from trials.models import RegistrySyncRun, Trial
@@ -40,6 +40,7 @@ def site_source_checks() -> list[SourceCheck]:
     return [
         SourceCheck("Registry", RegistrySyncRun.last_checked_at()),
         SourceCheck("PubMed", max(pubmed) if pubmed else None),
+        SourceCheck("FDA", FdaWatchRun.last_checked_at()),
     ]
 
 
