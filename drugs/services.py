@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.apps import apps
 from django.conf import settings
@@ -258,15 +258,20 @@ def fda_watch(
     *,
     trigger: str = SyncTrigger.TASK,
     client: OpenFdaClient | None = None,
+    drugs: Iterable[Drug] | None = None,
+    applications: list[TrackedApplication] | None = None,
+    labels: list[TrackedLabel] | None = None,
+    classes: list[str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> FdaWatchRun:
     """Ask openFDA about the tracked applications, the drugs' substances, the HER2-directed classes and the tracked
-    labels; propose what the dataset lacks; return the finished run. Failures are recorded, never raised."""
+    labels (by default everything the dataset tracks; the benchmark passes its own); propose what the dataset
+    lacks; return the finished run. Failures are recorded, never raised."""
     client = client or client_from_settings()
-    drugs = {drug.pk: drug for drug in Drug.objects.order_by("name")}
-    applications = tracked_fda_applications()
-    labels = tracked_fda_labels()
-    classes = list(settings.OPENFDA_PHARM_CLASSES)
+    drugs = {drug.pk: drug for drug in (Drug.objects.order_by("name") if drugs is None else drugs)}
+    applications = tracked_fda_applications() if applications is None else applications
+    labels = tracked_fda_labels() if labels is None else labels
+    classes = list(settings.OPENFDA_PHARM_CLASSES if classes is None else classes)
     tracked_numbers = {tracked.number for tracked in applications}
     numbers_by_drug: dict[int, list[str]] = defaultdict(list)
     for tracked in applications:

@@ -117,3 +117,15 @@ def limiter_from_settings(service: str, rate_per_second: float, identity: str = 
     # One limiter per upstream, identity and rate per process, so consecutive syncs in one process share a schedule.
     with _local_lock:
         return _local_limiters.setdefault((service, identity, rate_per_second), LocalRateLimiter(rate_per_second))
+
+
+def separate_limiter(rate_per_second: float, *, label: str) -> RateLimiter:
+    """A limiter with a schedule of its own (benchmarks), shared by nothing else: in Redis on a fresh key when
+    REDIS_URL is set (the production path), in-process otherwise."""
+    import uuid
+
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        return RedisRateLimiter(settings.REDIS_URL, f"her2kb:ratelimit:{label}:{uuid.uuid4().hex}", rate_per_second)
+    return LocalRateLimiter(rate_per_second)

@@ -334,17 +334,19 @@ def literature_watch(
     trigger: str = SyncTrigger.TASK,
     client: EutilsClient | None = None,
     today: datetime.date | None = None,
+    searches: list[LiteratureSearch] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> LiteratureWatchRun:
     """Run every enabled saved search over the Entrez dates since its last run (the first looks back
     PUBMED_WATCH_FIRST_WINDOW_DAYS) and propose what the trial or drug does not cite; return the finished run.
 
     A search that fails (after the client's retries) proposes nothing and keeps its window for the next run.
+    `searches` runs those only (the benchmark's), without refreshing the saved searches from the dataset.
     """
     client = client or client_from_settings()
     today = today or timezone.localdate()
     first_window = datetime.timedelta(days=settings.PUBMED_WATCH_FIRST_WINDOW_DAYS)
-    searches = literature_searches_refresh()
+    searches = literature_searches_refresh() if searches is None else searches
     run = LiteratureWatchRun.objects.create(trigger=trigger, requested=len(searches))
     logger.info("PubMed literature watch #%s started: %d searches (%s)", run.pk, len(searches), trigger)
     try:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from her2kb.choices import SyncTrigger
 from her2kb.inbox import (
@@ -90,6 +91,7 @@ def _apply_batch(records: dict[str, RegistryRecord], nct_ids: list[str], now: da
     """Write one batch inside the caller's transaction; report its findings to the inbox in it too."""
     outcome = BatchOutcome()
     findings: list[Finding] = []
+    changed: list[Trial] = []
     trials = (
         Trial.objects.select_for_update()
         .filter(nct_id__in=nct_ids)
@@ -117,11 +119,19 @@ def _apply_batch(records: dict[str, RegistryRecord], nct_ids: list[str], now: da
                     f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
                 )
                 continue
-            trial.registry_checked_at, trial.registry_sync_error = now, ""
-            trial._change_reason = CHANGE_REASON
-            trial.save()
+            trial.registry_checked_at, trial.registry_sync_error, trial.updated_at = now, "", now
+            changed.append(trial)
             outcome.updated.append(trial.nct_id)
         findings.extend(_publication_findings(trial, record))
+    if changed:
+        # One history row per changed trial; the run's own save then makes cached pages stale.
+        bulk_update_with_history(
+            changed,
+            Trial,
+            [*Trial.REGISTRY_FIELDS, "registry_checked_at", "registry_sync_error", "updated_at"],
+            batch_size=500,
+            default_change_reason=CHANGE_REASON,
+        )
     # Unchanged trials only get their sync bookkeeping touched: no history row, no updated_at change.
     Trial.objects.filter(nct_id__in=outcome.unchanged).update(registry_checked_at=now, registry_sync_error="")
     outcome.proposed = report_findings(findings)
