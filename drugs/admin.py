@@ -112,19 +112,4 @@ class ApprovalAdmin(CuratedAdmin):
         return []
 
 
-@admin.register(FdaWatchRun)
-class FdaWatchRunAdmin(SyncRunAdmin):
-    list_display = [
-        "started_at",
-        "trigger",
-        "status",
-        "requested",
-        "updated",
-        "unchanged",
-        "failed",
-        "found",
-        "proposed",
-        "requests_made",
-        "retries",
-        "duration",
-    ]
+admin.site.register(FdaWatchRun, SyncRunAdmin)

@@ -464,11 +464,3 @@ class FdaWatchRun(WatchRunBase):
 
     class Meta(WatchRunBase.Meta):
         verbose_name = "openFDA watch run"
-
-    @property
-    def summary(self) -> str:
-        return (
-            f"asked about {self.requested}: with findings {self.updated}, nothing new {self.unchanged}, "
-            f"failed {self.failed}; found {self.found}, proposed {self.proposed}; "
-            f"requests {self.requests_made} (retries {self.retries})"
-        )

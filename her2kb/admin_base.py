@@ -206,12 +206,14 @@ class ReviewStatusFilter(admin.SimpleListFilter):
 # Sync runs
 # ---------------------------------------------------------------------------------------------
 class SyncRunAdmin(admin.ModelAdmin):
-    """Read-only: runs are written by the sync, never by hand. Subclasses list the counters their sync keeps."""
+    """Read-only: runs are written by the sync, never by hand. The list shows every count the run keeps."""
 
-    list_display = ["started_at", "trigger", "status", "requested", "updated", "unchanged", "failed", "duration"]
     list_filter = ["status", "trigger"]
     date_hierarchy = "started_at"
     search_fields = ["=id"]
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        return ["started_at", "trigger", "status", *self.model.counters(), "requests_made", "retries", "duration"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: models.Model | None = None) -> list[str]:
         return [field.name for field in self.model._meta.fields]

@@ -111,6 +111,22 @@ class SyncRunBase(models.Model):
     def duration(self) -> datetime.timedelta | None:
         return self.finished_at - self.started_at if self.finished_at else None
 
+    @classmethod
+    def counters(cls) -> list[str]:
+        """The run's counts of records (requested, created, updated ...), in the model's field order; what it cost in
+        requests is counted apart."""
+        return [
+            field.name
+            for field in cls._meta.fields
+            if isinstance(field, models.PositiveIntegerField) and field.name not in ("requests_made", "retries")
+        ]
+
+    @property
+    def summary(self) -> str:
+        """One line: 'requested 3, updated 1, unchanged 2, failed 0; requests 2 (retries 1)'."""
+        counts = ", ".join(f"{name.replace('_', ' ')} {getattr(self, name)}" for name in self.counters())
+        return f"{counts}; requests {self.requests_made} (retries {self.retries})"
+
     def count_requests(self, requests_made: int, retries: int | None = None) -> None:
         """Add what one call cost (every attempt is a request; all but the first are retries)."""
         self.requests_made += requests_made

@@ -50,23 +50,7 @@ class ReferenceAdmin(CuratedAdmin):  # CuratedAdmin: change reasons, diffs, reve
             self.message_user(request, f"PMID {obj.pmid}: fetching its record from PubMed.", messages.INFO)
 
 
-@admin.register(SyncRun)
-class PubMedSyncRunAdmin(SyncRunAdmin):
-    list_display = [
-        "started_at",
-        "trigger",
-        "status",
-        "requested",
-        "created",
-        "updated",
-        "unchanged",
-        "missing",
-        "failed",
-        "retractions_found",
-        "requests_made",
-        "retries",
-        "duration",
-    ]
+admin.site.register(SyncRun, SyncRunAdmin)
 
 
 @admin.register(LiteratureSearch)
@@ -84,19 +68,4 @@ class LiteratureSearchAdmin(admin.ModelAdmin):
         return False  # made from the dataset by the watcher
 
 
-@admin.register(LiteratureWatchRun)
-class LiteratureWatchRunAdmin(SyncRunAdmin):
-    list_display = [
-        "started_at",
-        "trigger",
-        "status",
-        "requested",
-        "updated",
-        "unchanged",
-        "failed",
-        "found",
-        "proposed",
-        "requests_made",
-        "retries",
-        "duration",
-    ]
+admin.site.register(LiteratureWatchRun, SyncRunAdmin)

@@ -241,14 +241,6 @@ class SyncRun(SyncRunBase):
     class Meta(SyncRunBase.Meta):
         verbose_name = "PubMed sync run"
 
-    @property
-    def summary(self) -> str:
-        return (
-            f"requested {self.requested}: created {self.created}, updated {self.updated}, "
-            f"unchanged {self.unchanged}, missing {self.missing}, failed {self.failed}; "
-            f"retractions found {self.retractions_found}; requests {self.requests_made} (retries {self.retries})"
-        )
-
 
 class LiteratureSearchQuerySet(models.QuerySet):
     def enabled(self) -> LiteratureSearchQuerySet:
@@ -316,11 +308,3 @@ class LiteratureWatchRun(WatchRunBase):
 
     class Meta(WatchRunBase.Meta):
         verbose_name = "PubMed literature watch run"
-
-    @property
-    def summary(self) -> str:
-        return (
-            f"searches {self.requested}: with findings {self.updated}, nothing new {self.unchanged}, "
-            f"failed {self.failed}; found {self.found}, proposed {self.proposed}; "
-            f"requests {self.requests_made} (retries {self.retries})"
-        )

@@ -129,20 +129,4 @@ class OutcomeAdmin(CuratedAdmin):
         return []
 
 
-@admin.register(RegistrySyncRun)
-class RegistrySyncRunAdmin(SyncRunAdmin):
-    list_display = [
-        "started_at",
-        "trigger",
-        "status",
-        "requested",
-        "found",
-        "updated",
-        "unchanged",
-        "missing",
-        "failed",
-        "proposed",
-        "requests_made",
-        "retries",
-        "duration",
-    ]
+admin.site.register(RegistrySyncRun, SyncRunAdmin)

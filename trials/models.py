@@ -451,11 +451,3 @@ class RegistrySyncRun(WatchRunBase):
 
     class Meta(WatchRunBase.Meta):
         verbose_name = "ClinicalTrials.gov sync run"
-
-    @property
-    def summary(self) -> str:
-        return (
-            f"requested {self.requested}: found {self.found}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"missing {self.missing}, failed {self.failed}; proposed {self.proposed}; "
-            f"requests {self.requests_made} (retries {self.retries})"
-        )

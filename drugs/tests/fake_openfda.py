@@ -24,7 +24,6 @@ import base64
 import copy
 import json
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,14 +169,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8767)
     args = parser.parse_args()
     fake = FakeOpenFda(rate_limit=240).add_samples()
-    fake.start(args.port)
-    print(f"Fake openFDA at {fake.base_url} ({len(fake.applications)} applications, {len(fake.labels)} labels)")
-    print(f"Try: OPENFDA_BASE_URL={fake.base_url} python manage.py watch_openfda")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        fake.stop()
+    fake.serve_until_interrupted(
+        args.port,
+        f"Fake openFDA at {{base_url}} ({len(fake.applications)} applications, {len(fake.labels)} labels)",
+        "Try: OPENFDA_BASE_URL={base_url} python manage.py watch_openfda",
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from drugs.openfda import (
     parse_application,
     parse_label,
 )
-from her2kb.ratelimit import LocalRateLimiter
+from her2kb.tests.fake_upstream import fast_client_options
 from her2kb.upstream import UpstreamError, UpstreamRejected
 
 from .conftest import HERCEPTIN_SET_ID, NDA203094_APPROVALS, PHESGO_SET_ID
@@ -37,17 +37,7 @@ PHESGO = "openfda_label_phesgo_boxed_warning_empty_openfda_trimmed.json"
 
 
 def make_client(fake, **overrides) -> OpenFdaClient:
-    options = {
-        "base_url": fake.base_url,
-        "timeout": 0.5,
-        "limiter": LocalRateLimiter(500),
-        "max_attempts": 3,
-        "backoff_seconds": 0.01,
-        "backoff_max_seconds": 0.05,
-        "sleep": lambda seconds: None,
-    }
-    options.update(overrides)
-    return OpenFdaClient(**options)
+    return OpenFdaClient(**fast_client_options(fake, **overrides))
 
 
 # ---- parsing and comparing (pure) ------------------------------------------------------------

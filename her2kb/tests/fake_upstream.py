@@ -123,6 +123,17 @@ class FakeUpstream:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
+    def serve_until_interrupted(self, port: int, *lines: str) -> None:
+        """Serve on `port` in the foreground (a local demo), printing `lines` ({base_url} filled in), until Ctrl-C."""
+        self.start(port)
+        for line in lines:
+            print(line.format(base_url=self.base_url))
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            self.stop()
+
     def requests_to(self, suffix: str) -> list[LoggedRequest]:
         """The logged requests whose path ends with `suffix`, in arrival order."""
         with self._lock:
@@ -202,3 +213,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to do
+
+
+def fast_client_options(fake: FakeUpstream, **overrides: Any) -> dict[str, Any]:
+    """Client options for tests against a fake: its URL, short timeouts and backoff, no real sleeping."""
+    from her2kb.ratelimit import LocalRateLimiter
+
+    return {
+        "base_url": fake.base_url,
+        "timeout": 0.5,
+        "limiter": LocalRateLimiter(500),
+        "max_attempts": 3,
+        "backoff_seconds": 0.01,
+        "backoff_max_seconds": 0.05,
+        "sleep": lambda seconds: None,
+        **overrides,
+    }

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from her2kb.ratelimit import LocalRateLimiter
-from her2kb.tests.fake_upstream import FakeUpstream, LoggedRequest, Reply
+from her2kb.tests.fake_upstream import FakeUpstream, LoggedRequest, Reply, fast_client_options
 from her2kb.upstream import MalformedResponse, UpstreamClient, UpstreamError, UpstreamRejected, json_body
 
 
@@ -37,18 +36,7 @@ def fake():
 
 
 def make_client(fake: FakeUpstream, **overrides) -> UpstreamClient:
-    options = {
-        "base_url": fake.base_url,
-        "timeout": 0.5,
-        "limiter": LocalRateLimiter(500),
-        "max_attempts": 3,
-        "backoff_seconds": 0.01,
-        "backoff_max_seconds": 0.05,
-        "secret": "secret-key-1",
-        "sleep": RecordingSleep(),
-    }
-    options.update(overrides)
-    return UpstreamClient(**options)
+    return UpstreamClient(**fast_client_options(fake, secret="secret-key-1", sleep=RecordingSleep(), **overrides))
 
 
 def get_items(client: UpstreamClient, path: str = "items", **options):

@@ -1,33 +1,9 @@
 """Curators and Editors may read the literature watcher's runs and saved searches, and switch a search off (change);
 the runs and the searches themselves are written by the watcher."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GROUPS = ["Curators", "Editors"]
-CODENAMES = ["view_literaturewatchrun", "view_literaturesearch", "change_literaturesearch"]
-
-
-def grant(apps, schema_editor):
-    # Permissions are normally created after all migrations; create them now so we can assign them.
-    app_config = apps.get_app_config("references")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.filter(content_type__app_label="references", codename__in=CODENAMES)
-    for name in GROUPS:
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(*permissions)
-
-
-def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.filter(content_type__app_label="references", codename__in=CODENAMES)
-    for group in Group.objects.filter(name__in=GROUPS):
-        group.permissions.remove(*permissions)
+from her2kb.migration_operations import grant_permissions
 
 
 class Migration(migrations.Migration):
@@ -38,4 +14,10 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [
+        grant_permissions(
+            "references",
+            ["view_literaturewatchrun", "view_literaturesearch", "change_literaturesearch"],
+            ["Curators", "Editors"],
+        )
+    ]

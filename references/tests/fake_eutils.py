@@ -23,7 +23,6 @@ import argparse
 import datetime
 import json
 import re
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -328,14 +327,11 @@ def main() -> None:
     args = parser.parse_args()
     fake = FakeEutils(synthetic=args.synthetic, rate_limit=args.rate_limit).add_samples()
     curated = [path.stem for path in sorted(DATA_REFERENCES_DIR.glob("*.yaml")) if fake.add_curated(path.stem)]
-    fake.start(args.port)
-    print(f"Fake E-utilities at {fake.base_url} ({len(fake.records)} records, {len(curated)} from data/references)")
-    print(f"Try: NCBI_EUTILS_BASE_URL={fake.base_url} python manage.py sync_pubmed 38308374")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        fake.stop()
+    fake.serve_until_interrupted(
+        args.port,
+        f"Fake E-utilities at {{base_url}} ({len(fake.records)} records, {len(curated)} from data/references)",
+        "Try: NCBI_EUTILS_BASE_URL={base_url} python manage.py sync_pubmed 38308374",
+    )
 
 
 if __name__ == "__main__":

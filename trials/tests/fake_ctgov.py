@@ -20,7 +20,6 @@ import argparse
 import base64
 import copy
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,14 +210,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args()
     fake = FakeCtGov().add_samples()
-    fake.start(args.port)
-    print(f"Fake ClinicalTrials.gov at {fake.base_url} ({len(fake.studies)} recorded studies)")
-    print(f"Try: CTGOV_API_BASE_URL={fake.base_url} python manage.py sync_ctgov --all")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        fake.stop()
+    fake.serve_until_interrupted(
+        args.port,
+        f"Fake ClinicalTrials.gov at {{base_url}} ({len(fake.studies)} recorded studies)",
+        "Try: CTGOV_API_BASE_URL={base_url} python manage.py sync_ctgov --all",
+    )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from her2kb.ratelimit import LocalRateLimiter
+from her2kb.tests.fake_upstream import fast_client_options
 from her2kb.upstream import MalformedResponse, UpstreamError, UpstreamRejected
 from trials.choices import DatePrecision, RegistryValueType, TrialPhase, TrialStatus
 from trials.ctgov import STUDY_FIELDS, CtGovClient, parse_studies_page, parse_study
@@ -21,17 +21,7 @@ def sample(name: str) -> dict:
 
 
 def make_client(fake, **overrides) -> CtGovClient:
-    options = {
-        "base_url": fake.base_url,
-        "timeout": 0.5,
-        "limiter": LocalRateLimiter(500),
-        "max_attempts": 3,
-        "backoff_seconds": 0.01,
-        "backoff_max_seconds": 0.05,
-        "sleep": lambda seconds: None,
-    }
-    options.update(overrides)
-    return CtGovClient(**options)
+    return CtGovClient(**fast_client_options(fake, **overrides))
 
 
 # ---- parsing (pure) --------------------------------------------------------------------------

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from drugs.services import fda_watch
 from her2kb.choices import SyncTrigger
+from her2kb.commands import report_run
 
 
 class Command(BaseCommand):
@@ -22,11 +23,9 @@ class Command(BaseCommand):
             "requests/minute" + (" with an API key" if settings.OPENFDA_API_KEY else "")
         )
         run = fda_watch(trigger=SyncTrigger.COMMAND)
-        self.stdout.write(f"Run #{run.pk} ({run.get_status_display()}): {run.summary}")
-        for note in run.notes:
-            self.stdout.write(f"Note: {note}")
-        for error in run.errors:
-            self.stderr.write(self.style.ERROR(error))
-        if run.failed:
-            raise CommandError(f"{run.failed} question(s) to openFDA failed; they are asked again next run.")
-        self.stdout.write(self.style.SUCCESS("openFDA watch finished."))
+        report_run(
+            self,
+            run,
+            finished="openFDA watch finished.",
+            failure="{failed} question(s) to openFDA failed; they are asked again next run.",
+        )

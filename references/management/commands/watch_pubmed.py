@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from her2kb.choices import SyncTrigger
+from her2kb.commands import report_run
 from references.services import literature_searches_refresh, literature_watch
 
 
@@ -29,11 +30,9 @@ class Command(BaseCommand):
         )
         with tqdm(total=count, unit="search", file=sys.stderr, disable=options["no_progress"] or None) as bar:
             run = literature_watch(trigger=SyncTrigger.COMMAND, progress=bar.update)
-        self.stdout.write(f"Run #{run.pk} ({run.get_status_display()}): {run.summary}")
-        for note in run.notes:
-            self.stdout.write(f"Note: {note}")
-        for error in run.errors:
-            self.stderr.write(self.style.ERROR(error))
-        if run.failed:
-            raise CommandError(f"{run.failed} search(es) failed; they keep their window for the next run.")
-        self.stdout.write(self.style.SUCCESS("PubMed literature watch finished."))
+        report_run(
+            self,
+            run,
+            finished="PubMed literature watch finished.",
+            failure="{failed} search(es) failed; they keep their window for the next run.",
+        )

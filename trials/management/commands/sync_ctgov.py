@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from her2kb.choices import SyncTrigger
+from her2kb.commands import report_run
 from trials.services import trials_due_for_sync, trials_sync_from_ctgov
 
 
@@ -43,13 +44,11 @@ class Command(BaseCommand):
             total=len(wanted), unit="trial", file=sys.stderr, disable=options["no_progress"] or None, leave=False
         ) as bar:
             run = trials_sync_from_ctgov(nct_ids=wanted, trigger=SyncTrigger.COMMAND, progress=bar.update)
-        self.stdout.write(f"Run #{run.pk} ({run.get_status_display()}): {run.summary}")
         if run.missing_nct_ids:
             self.stdout.write(f"Not in ClinicalTrials.gov: {', '.join(run.missing_nct_ids)}")
-        for note in run.notes:
-            self.stdout.write(f"Note: {note}")
-        for error in run.errors:
-            self.stderr.write(self.style.ERROR(error))
-        if run.failed:
-            raise CommandError(f"{run.failed} trial(s) could not be synced; they stay due for the next run.")
-        self.stdout.write(self.style.SUCCESS("ClinicalTrials.gov sync finished."))
+        report_run(
+            self,
+            run,
+            finished="ClinicalTrials.gov sync finished.",
+            failure="{failed} trial(s) could not be synced; they stay due for the next run.",
+        )
