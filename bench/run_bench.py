@@ -188,7 +188,7 @@ def main() -> None:
         "seconds_per_target": seconds,
     }
 
-    print("1/5 Migrating and timing the curated dataset load")
+    print("1/6 Migrating and timing the curated dataset load")
     manage("migrate", "--noinput", "-v0")
     with tempfile.TemporaryDirectory() as scratch:
         fresh = production_env() | {"DATABASE_URL": f"sqlite:///{scratch}/fresh.sqlite3"}
@@ -197,13 +197,13 @@ def main() -> None:
     report["curated_load_seconds_configured_db"] = round(timed("load_her2kb"), 2)
 
     if not options.skip_generate:
-        print("2/5 Generating the scale dataset (marked bench-, never exported)")
+        print("2/6 Generating the scale dataset (marked bench-, never exported)")
         sizes = {"drugs": 200, "approvals": 5000, "trials": 20000, "outcomes": 60000, "references": 200000}
         args = [f"--{name}={count // scale}" for name, count in sizes.items()]
         report["generate_seconds"] = round(timed("generate_bench_data", *args), 1)
     manage("collectstatic", "--noinput", "-v0")
 
-    print("3/5 Serving with gunicorn (production settings) and driving it with wrk")
+    print("3/6 Serving with gunicorn (production settings) and driving it with wrk")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -251,7 +251,7 @@ def main() -> None:
             result["ratio_to_healthz"] = round(result["rps"] / floor, 3) if floor else None
         report["targets"] = results
 
-        print("4/5 Load run: 32 connections, 30 s, every page and API list in rotation")
+        print("4/6 Load run: 32 connections, 30 s, every page and API list in rotation")
         load_seconds = 6 if options.small else 30
         time.sleep(2)  # let the last export finish
         report["load_run"] = run_wrk(base, list(targets.values()), 32, load_seconds) | {"seconds": load_seconds}
@@ -259,13 +259,21 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
-    print("5/5 PubMed sync benchmark through the local fake E-utilities")
+    print("5/6 PubMed sync benchmark through the local fake E-utilities")
     count = 1000 if options.small else 10000
     try:
         out = manage("bench_pubmed_sync", "--count", str(count), "--json", capture=True).stdout
         report["pubmed_sync"] = json.loads(out.strip().splitlines()[-1])
     except (subprocess.CalledProcessError, ValueError) as error:
         report["pubmed_sync"] = {"error": str(error)}
+
+    print("6/6 Watchers (ClinicalTrials.gov, PubMed literature, openFDA) through their local fakes")
+    sizes = ["--trials", "300", "--searches", "9", "--fda", "30"] if options.small else []
+    try:
+        out = manage("bench_watchers", *sizes, "--json", capture=True).stdout
+        report["watchers"] = json.loads(out.strip().splitlines()[-1])
+    except (subprocess.CalledProcessError, ValueError) as error:
+        report["watchers"] = {"error": str(error)}
 
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
@@ -306,6 +314,15 @@ def render_table(report: dict) -> str:
         lines.append(f"PubMed sync benchmark failed: {sync['error']}")
     else:
         lines.append("PubMed sync: " + ", ".join(f"{key} {value}" for key, value in sync.items()))
+    watchers = report.get("watchers", {})
+    if "error" in watchers:
+        lines.append(f"Watcher benchmark failed: {watchers['error']}")
+    for name, bench in watchers.items() if "error" not in watchers else []:
+        lines.append(
+            f"{name}: {bench['items']} items, requests {bench['requests_made']} (goal {bench['requests_goal']}), "
+            f"429s {bench['rate_limited']}, wall {bench['wall_seconds']:.2f} s (rate-limit floor "
+            f"{bench['floor_seconds']:.2f} s at {bench['rate_per_second']:g} requests/s), failed {bench['failed']}"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -9,6 +9,8 @@ Exporting writes the database in the same canonical form, so load → export rep
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,6 +25,7 @@ from django.db import models, transaction
 from drugs.models import Approval, Drug, Target
 from her2kb.models import prefetch_joined
 from references.models import Reference
+from trials.choices import DatePrecision
 from trials.models import Outcome, Trial, TrialDrug
 
 DEFAULT_DATA_DIR = Path(settings.BASE_DIR) / "data"
@@ -68,11 +71,15 @@ TRIAL_FIELDS = [
     "phase",
     "status",
     "start_date",
+    "start_date_type",
     "primary_completion_date",
+    "primary_completion_date_type",
     "completion_date",
+    "completion_date_type",
     "sponsor",
     "conditions",
     "enrollment",
+    "enrollment_type",
     "tumour_type",
     "her2_category",
     "design",
@@ -105,6 +112,14 @@ OUTCOME_FIELDS = [
     "references",
     "notes",
 ]
+# Trial dates that may be stated to the month only ("2016-07", as ClinicalTrials.gov gives them), and the field
+# that keeps how precise each is. In the files a month-only date is written "YYYY-MM".
+PARTIAL_DATE_FIELDS = {
+    "start_date": "start_date_precision",
+    "primary_completion_date": "primary_completion_date_precision",
+    "completion_date": "completion_date_precision",
+}
+MONTH_ONLY = re.compile(r"^(\d{4})-(\d{2})$")
 # What tells two outcomes of one trial apart (the model's unique constraint).
 OUTCOME_KEY = ["endpoint", "endpoint_label", "population", "analysis", "timepoint", "experimental_arm", "control_arm"]
 APPROVAL_FIELDS = [
@@ -363,8 +378,9 @@ def _load_trials(data_dir: Path, index: _Index, report: LoadReport) -> None:
             if key in index.trials:
                 raise DatasetError(path, f"trial '{key}' appears in more than one file")
         lookup = {"nct_id": nct_id} if nct_id else {"slug": slug}
+        record, precisions = _partial_dates(path, record)
         values = _scalar_values(Trial, record, [name for name in TRIAL_FIELDS if name not in lookup])
-        trial = _upsert(Trial, lookup, values, path, report, "trials")
+        trial = _upsert(Trial, lookup, {**values, **precisions}, path, report, "trials")
         index.trials[slug] = trial
         if nct_id:
             index.trials[nct_id] = trial
@@ -373,6 +389,21 @@ def _load_trials(data_dir: Path, index: _Index, report: LoadReport) -> None:
         )
         _load_trial_drugs(path, record, trial, index)
         _load_outcomes(path, record, trial, index, report)
+
+
+def _partial_dates(path: Path, record: dict) -> tuple[dict, dict[str, str]]:
+    """The record with month-only dates ("2016-07") as the 1st of the month, and each date's precision."""
+    record, precisions = dict(record), {}
+    for name, precision_field in PARTIAL_DATE_FIELDS.items():
+        value = record.get(name)
+        match = MONTH_ONLY.match(value) if isinstance(value, str) else None
+        if match:
+            try:
+                record[name] = datetime.date(int(match.group(1)), int(match.group(2)), 1)
+            except ValueError as error:
+                raise DatasetError(path, f"'{name}': {value!r} is not a month ({error})") from error
+        precisions[precision_field] = DatePrecision.MONTH if match else DatePrecision.DAY
+    return record, precisions
 
 
 def _load_trial_drugs(path: Path, record: dict, trial: Trial, index: _Index) -> None:
@@ -518,6 +549,10 @@ def dataset_records() -> dict[str, dict]:
             "references": _pmids(trial.references),
             "outcomes": outcomes,
         }
+        for name, precision_field in PARTIAL_DATE_FIELDS.items():
+            value = getattr(trial, name)
+            if value and getattr(trial, precision_field) == DatePrecision.MONTH:
+                relations[name] = f"{value:%Y-%m}"
         files[f"trials/{trial.slug}.yaml"] = _record(trial, TRIAL_FIELDS, relations)
     approvals = (
         Approval.objects.exclude(drug__slug__startswith=GENERATED_SLUG_PREFIX)

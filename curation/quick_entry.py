@@ -21,8 +21,8 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Upper
 from django.utils.text import slugify
 
+from her2kb.choices import SyncTrigger
 from her2kb.validators import DOI_PATTERN, NCT_PATTERN, PMID_PATTERN
-from references.choices import SyncTrigger
 from references.models import Reference
 from references.tasks import enqueue_sync_references
 from trials.models import Trial
@@ -113,11 +113,14 @@ def _match_doi(token: str) -> str | None:
     return token if _DOI_RE.fullmatch(token) else None
 
 
-def references_create_from_identifiers(*, text: str, user: AbstractBaseUser | None) -> QuickEntryResult:
+def references_create_from_identifiers(
+    *, text: str, user: AbstractBaseUser | None, reason: str = QUICK_ENTRY_REASON
+) -> QuickEntryResult:
     """
     Create a reference for each new PMID in `text`, reuse existing ones (by PMID, or by DOI when a stored
     reference has that DOI), and hand back invalid identifiers and DOIs that need a PMID. The PubMed sync of new
-    (and never-synced) references is queued once the transaction commits.
+    (and never-synced) references is queued once the transaction commits. New references carry `reason` in their
+    history.
     """
     parsed = parse_identifiers(text)
     result = QuickEntryResult(invalid=list(parsed.invalid))
@@ -147,7 +150,7 @@ def references_create_from_identifiers(*, text: str, user: AbstractBaseUser | No
                 result.invalid.append(pmid)
                 continue
             reference._history_user = user
-            reference._change_reason = QUICK_ENTRY_REASON
+            reference._change_reason = reason
             try:
                 with transaction.atomic():
                     reference.save()

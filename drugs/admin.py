@@ -3,9 +3,9 @@
 from django.contrib import admin
 from django.db.models import QuerySet
 
-from her2kb.admin_base import CuratedAdmin, ReviewStatusFilter, mark_reviewed
+from her2kb.admin_base import CuratedAdmin, ReviewStatusFilter, SyncRunAdmin, mark_reviewed
 
-from .models import Approval, Drug, Target
+from .models import Approval, Drug, FdaWatchRun, Target
 
 
 @admin.register(Target)
@@ -52,7 +52,7 @@ class DrugAdmin(CuratedAdmin):
     autocomplete_fields = ["targets", "biosimilar_of", "components", "references"]
     inlines = [ApprovalInline]
     actions = [mark_reviewed]
-    readonly_fields = ["created_at", "updated_at", "last_reviewed_at", "last_reviewed_by"]
+    readonly_fields = ["created_at", "updated_at", "last_reviewed_at", "last_reviewed_by", "fda_checked_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "brand_names", "synonyms", "drug_class", "development_status"]}),
         ("Mechanism", {"fields": ["targets", "mechanism", "binding_site", "kinase_binding", "route"]}),
@@ -110,3 +110,6 @@ class ApprovalAdmin(CuratedAdmin):
         if not approval.has_sources:
             return ["This approval has no sources. Add the URL of the agency's announcement or label."]
         return []
+
+
+admin.site.register(FdaWatchRun, SyncRunAdmin)

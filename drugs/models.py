@@ -12,7 +12,14 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
-from her2kb.models import ReviewedModel, TimestampedModel, prefetch_joined
+from her2kb.models import (
+    ReviewedModel,
+    SourceCheck,
+    TimestampedModel,
+    WatchRunBase,
+    checked_through,
+    prefetch_joined,
+)
 from her2kb.validators import DRUG_IDENTIFIER_RULES, validate_source_urls
 
 from .choices import (
@@ -119,6 +126,7 @@ class DrugQuerySet(models.QuerySet):
             "approvals__references",
             prefetch_joined(Drug, "trial_roles", "trial", then=("trial__outcomes",)),
             "references",
+            "literature_searches",
         )
 
     def by_class(self) -> DrugQuerySet:
@@ -175,6 +183,9 @@ class Drug(TimestampedModel, ReviewedModel):
     references = models.ManyToManyField("references.Reference", related_name="drugs", blank=True)
     sources = models.JSONField(default=list, blank=True, validators=[validate_string_list])
     notes = models.TextField(blank=True)
+    # Watcher bookkeeping: when openFDA last answered every question about this drug (its applications, labels and
+    # substance) in one run.
+    fda_checked_at = models.DateTimeField("FDA checked", null=True, blank=True, editable=False)
 
     objects = DrugQuerySet.as_manager()
     # Links are tracked too, so the history shows (and a revert restores) which references a drug cites.
@@ -232,6 +243,13 @@ class Drug(TimestampedModel, ReviewedModel):
         ]
         # Quoted: identifiers are curated text, and a stray character must not break out of the URL path.
         return [(label, value, url.format(quote(value.strip(), safe=""))) for label, value, url in links if value]
+
+    @property
+    def source_checks(self) -> list[SourceCheck]:
+        """When PubMed's saved searches for this drug's names last ran, and openFDA last answered for it. Reads
+        prefetched literature searches."""
+        searches = [search.last_run_at for search in self.literature_searches.all() if search.enabled]
+        return [SourceCheck("PubMed", checked_through(searches)), SourceCheck("FDA", self.fda_checked_at)]
 
     @property
     def display_name(self) -> str:
@@ -429,3 +447,20 @@ class Approval(TimestampedModel):
     def source_url(self) -> str:
         """The primary source: the first URL in `sources`."""
         return self.sources[0] if self.sources else ""
+
+
+class FdaWatchRun(WatchRunBase):
+    """One run of the openFDA watcher: the applications, labels, substances and classes it asked about, and what it
+    found that the dataset does not hold. It writes proposals only, never a record."""
+
+    requested = models.PositiveIntegerField(
+        default=0, help_text="Things asked about: tracked applications and labels, drug substances, classes."
+    )
+    updated = models.PositiveIntegerField(default=0, help_text="Of those, how many had findings.")
+    unchanged = models.PositiveIntegerField(default=0, help_text="Of those, how many had nothing new.")
+    failed = models.PositiveIntegerField(default=0, help_text="Of those, how many failed; retried next run.")
+    requests_made = models.PositiveIntegerField(default=0, help_text="HTTP requests to openFDA, retries included.")
+    notes = models.JSONField(default=list, blank=True, help_text="E.g. a tracked label openFDA does not know.")
+
+    class Meta(WatchRunBase.Meta):
+        verbose_name = "openFDA watch run"

@@ -5,6 +5,7 @@ The base of the curators' admin, used by every app's admin.py:
   page shows a field-level diff between versions (links included) and can revert to any version.
 - Provenance warnings: admins list what a record lacks (sources, references) via `provenance_warnings`.
 - Review: the "mark reviewed" action and a "last reviewed" filter for models with `ReviewedModel`.
+- `SyncRunAdmin`: the read-only list of a sync's runs (every sync has one, of the same shape).
 """
 
 from __future__ import annotations
@@ -199,3 +200,26 @@ class ReviewStatusFilter(admin.SimpleListFilter):
         if self.value() == "recent":
             return queryset.filter(last_reviewed_at__gte=cutoff)
         return queryset
+
+
+# ---------------------------------------------------------------------------------------------
+# Sync runs
+# ---------------------------------------------------------------------------------------------
+class SyncRunAdmin(admin.ModelAdmin):
+    """Read-only: runs are written by the sync, never by hand. The list shows every count the run keeps."""
+
+    list_filter = ["status", "trigger"]
+    date_hierarchy = "started_at"
+    search_fields = ["=id"]
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        return ["started_at", "trigger", "status", *self.model.counters(), "requests_made", "retries", "duration"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: models.Model | None = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False

@@ -18,3 +18,34 @@ class RunSQLOnPostgreSQL(migrations.RunSQL):
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+def grant_permissions(app_label: str, codenames: list[str], groups: list[str]) -> migrations.RunPython:
+    """An operation that gives `groups` these permissions of `app_label` (and takes them back when reversed).
+
+    Permissions are normally created after all migrations have run; they are created here first, so that a group
+    can be given one in the same migrate as its model."""
+
+    def grant(apps, schema_editor):
+        from django.contrib.auth.management import create_permissions
+
+        app_config = apps.get_app_config(app_label)
+        # Migration app configs are stubs without models_module, which create_permissions requires.
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+        permissions = apps.get_model("auth", "Permission").objects.filter(
+            content_type__app_label=app_label, codename__in=codenames
+        )
+        for name in groups:
+            group, _ = apps.get_model("auth", "Group").objects.get_or_create(name=name)
+            group.permissions.add(*permissions)
+
+    def revoke(apps, schema_editor):
+        permissions = apps.get_model("auth", "Permission").objects.filter(
+            content_type__app_label=app_label, codename__in=codenames
+        )
+        for group in apps.get_model("auth", "Group").objects.filter(name__in=groups):
+            group.permissions.remove(*permissions)
+
+    return migrations.RunPython(grant, revoke)

@@ -184,6 +184,48 @@ CELERY_BEAT_SCHEDULE["references-resync-stale-from-pubmed"] = {
     "task": "references.tasks.resync_stale_references",
     "schedule": crontab(hour=env.int("PUBMED_RESYNC_HOUR_UTC", default=3), minute=0),
 }
+# PubMed literature watcher (references/): saved searches (each trial's NCT number in [si] and acronym, each drug's
+# names and codes) over the Entrez dates since their last run; the first run of a search looks this many days back.
+# Drug-name searches are narrowed by PUBMED_WATCH_DRUG_FILTER (empty: no filter), or they would find every paper
+# that mentions trastuzumab. It shares the PubMed limiter with the sync, and runs after it.
+PUBMED_WATCH_FIRST_WINDOW_DAYS = env.int("PUBMED_WATCH_FIRST_WINDOW_DAYS", default=30)
+PUBMED_WATCH_MAX_RESULTS = env.int("PUBMED_WATCH_MAX_RESULTS", default=200)
+PUBMED_WATCH_DRUG_FILTER = env.str("PUBMED_WATCH_DRUG_FILTER", default='"clinical trial"[pt]')
+CELERY_BEAT_SCHEDULE["references-watch-pubmed-literature"] = {
+    "task": "references.tasks.watch_pubmed_literature",
+    "schedule": crontab(hour=env.int("PUBMED_WATCH_HOUR_UTC", default=4), minute=0),
+}
+
+# ClinicalTrials.gov sync (trials/): the registry publishes no rate limit and sends no rate-limit headers; its
+# robots.txt asks for one request per second and third-party guides quote about 50 requests per minute per IP, so
+# that is the default, held across all workers. The registry refreshes its data Monday to Friday by 09:00 US
+# Eastern; the daily run starts at 15:00 UTC, after that.
+CTGOV_REQUESTS_PER_MINUTE = env.float("CTGOV_REQUESTS_PER_MINUTE", default=50.0)
+CTGOV_BATCH_SIZE = min(env.int("CTGOV_BATCH_SIZE", default=100), 100)
+CTGOV_RETRY_ATTEMPTS = env.int("CTGOV_RETRY_ATTEMPTS", default=5)
+CTGOV_RETRY_BACKOFF_SECONDS = env.float("CTGOV_RETRY_BACKOFF_SECONDS", default=2.0)
+CTGOV_RETRY_BACKOFF_MAX_SECONDS = env.float("CTGOV_RETRY_BACKOFF_MAX_SECONDS", default=120.0)
+CELERY_BEAT_SCHEDULE["trials-sync-from-ctgov"] = {
+    "task": "trials.tasks.sync_trials_from_ctgov",
+    "schedule": crontab(hour=env.int("CTGOV_SYNC_HOUR_UTC", default=15), minute=0),
+}
+
+# openFDA watcher (drugs/): "With no API key: 240 requests per minute, per IP address. 1,000 requests per day"
+# (open.fda.gov/apis/authentication; with a key 240/minute and 120,000/day per key), held across all workers. It
+# reads drug/drugsfda.json for the applications the dataset tracks and new applications of tracked substances and
+# of the pharmacological classes below, and drug/label.json for label revisions and boxed warnings; everything it
+# finds is a proposal. The class string is openFDA's mechanism-of-action term as seen on trastuzumab labels.
+OPENFDA_BASE_URL = env.str("OPENFDA_BASE_URL", default="https://api.fda.gov/")
+OPENFDA_API_KEY = env.str("OPENFDA_API_KEY", default="")
+OPENFDA_REQUESTS_PER_MINUTE = env.float("OPENFDA_REQUESTS_PER_MINUTE", default=240.0)
+OPENFDA_RETRY_ATTEMPTS = env.int("OPENFDA_RETRY_ATTEMPTS", default=5)
+OPENFDA_RETRY_BACKOFF_SECONDS = env.float("OPENFDA_RETRY_BACKOFF_SECONDS", default=2.0)
+OPENFDA_RETRY_BACKOFF_MAX_SECONDS = env.float("OPENFDA_RETRY_BACKOFF_MAX_SECONDS", default=120.0)
+OPENFDA_PHARM_CLASSES = env.list("OPENFDA_PHARM_CLASSES", default=["HER2/Neu/cerbB2 Antagonists [MoA]"])
+CELERY_BEAT_SCHEDULE["drugs-watch-openfda"] = {
+    "task": "drugs.tasks.watch_openfda",
+    "schedule": crontab(hour=env.int("OPENFDA_WATCH_HOUR_UTC", default=5), minute=0),
+}
 
 # ---------------------------------------------------------------------------------------------
 # Dataset releases (`manage.py release_her2kb`): one folder per version, served at /releases/. Several web

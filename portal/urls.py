@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from curation.feeds import AcceptedChangesFeed
+
 from . import views
 
 urlpatterns = [
@@ -9,4 +11,5 @@ urlpatterns = [
     path("about/", views.AboutView.as_view(), name="about"),
     path("search/", views.SearchView.as_view(), name="site_search"),
     path("healthz", views.healthz, name="healthz"),
+    path("changes.atom", AcceptedChangesFeed(), name="changes_feed"),
 ]

@@ -5,9 +5,10 @@ from django.http import HttpRequest, HttpResponse
 from django.views.generic import TemplateView
 
 from drugs.choices import DrugClass
-from drugs.models import Approval, Drug
-from references.models import Reference
-from trials.models import Trial
+from drugs.models import Approval, Drug, FdaWatchRun
+from her2kb.models import SourceCheck
+from references.models import LiteratureWatchRun, Reference, SyncRun
+from trials.models import RegistrySyncRun, Trial
 
 from .search import search_everything
 
@@ -29,7 +30,18 @@ class HomeView(TemplateView):
         ]
         context["indications"] = Approval.objects.indications()
         context["latest_approvals"] = Approval.objects.for_list().latest_first()[:8]
+        context["source_checks"] = site_source_checks()
         return context
+
+
+def site_source_checks() -> list[SourceCheck]:
+    """When each upstream last answered a sync or watcher run (the latest that reached it), for the whole site."""
+    pubmed = [checked for checked in (SyncRun.last_checked_at(), LiteratureWatchRun.last_checked_at()) if checked]
+    return [
+        SourceCheck("Registry", RegistrySyncRun.last_checked_at()),
+        SourceCheck("PubMed", max(pubmed) if pubmed else None),
+        SourceCheck("FDA", FdaWatchRun.last_checked_at()),
+    ]
 
 
 class AboutView(TemplateView):

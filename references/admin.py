@@ -4,10 +4,10 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from her2kb.admin_base import CuratedAdmin
+from her2kb.admin_base import CuratedAdmin, SyncRunAdmin
+from her2kb.choices import SyncTrigger
 
-from .choices import SyncTrigger
-from .models import Reference, SyncRun
+from .models import LiteratureSearch, LiteratureWatchRun, Reference, SyncRun
 from .tasks import enqueue_sync_references
 
 
@@ -50,34 +50,22 @@ class ReferenceAdmin(CuratedAdmin):  # CuratedAdmin: change reasons, diffs, reve
             self.message_user(request, f"PMID {obj.pmid}: fetching its record from PubMed.", messages.INFO)
 
 
-@admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
-    """Read-only: runs are written by the sync, never by hand."""
+admin.site.register(SyncRun, SyncRunAdmin)
 
-    list_display = [
-        "started_at",
-        "trigger",
-        "status",
-        "requested",
-        "created",
-        "updated",
-        "unchanged",
-        "missing",
-        "failed",
-        "retractions_found",
-        "requests_made",
-        "retries",
-        "duration",
-    ]
-    list_filter = ["status", "trigger"]
-    date_hierarchy = "started_at"
-    search_fields = ["=id"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: SyncRun | None = None) -> list[str]:
-        return [field.name for field in SyncRun._meta.fields]
+@admin.register(LiteratureSearch)
+class LiteratureSearchAdmin(admin.ModelAdmin):
+    """The literature watcher's saved searches: made from the dataset; a curator may switch a noisy one off."""
+
+    list_display = ["term", "kind", "trial", "drug", "enabled", "searched_through", "last_run_at", "last_error"]
+    list_filter = ["kind", "enabled"]
+    list_editable = ["enabled"]
+    list_select_related = ["trial", "drug"]
+    search_fields = ["term", "trial__acronym", "trial__nct_id", "drug__name"]
+    readonly_fields = ["kind", "term", "trial", "drug", "searched_through", "last_run_at", "last_error"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+        return False  # made from the dataset by the watcher
 
-    def has_change_permission(self, request: HttpRequest, obj: SyncRun | None = None) -> bool:
-        return False
+
+admin.site.register(LiteratureWatchRun, SyncRunAdmin)

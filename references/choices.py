@@ -1,4 +1,6 @@
-"""Controlled vocabularies for references and their PubMed sync, shared by models, admin and serializers."""
+"""Controlled vocabularies for references and their PubMed sync, shared by models, admin and serializers.
+
+How a sync run went and what started it are shared by every sync: her2kb.choices."""
 
 from django.db import models
 
@@ -12,16 +14,9 @@ class SyncStatus(models.TextChoices):
     FAILED = "failed", "Last sync failed"
 
 
-class SyncRunStatus(models.TextChoices):
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    PARTIAL = "partial", "Partly failed"
-    FAILED = "failed", "Failed"
+class SearchKind(models.TextChoices):
+    """What a saved PubMed search of the literature watcher looks for."""
 
-
-class SyncTrigger(models.TextChoices):
-    COMMAND = "command", "Management command"
-    ADMIN = "admin", "Admin"
-    NIGHTLY = "nightly", "Nightly schedule"
-    TASK = "task", "Task"
-    BENCHMARK = "benchmark", "Benchmark"
+    NCT_NUMBER = "nct_number", "A trial's NCT number (secondary source ID)"
+    ACRONYM = "acronym", "A trial's acronym in title or abstract"
+    DRUG_NAME = "drug_name", "A drug's name, brand or code in title or abstract"

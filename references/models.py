@@ -12,10 +12,10 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
-from her2kb.models import TimestampedModel, prefetch_joined
+from her2kb.models import SourceCheck, SyncRunBase, TimestampedModel, WatchRunBase, prefetch_joined
 from her2kb.validators import PMID_PATTERN, validate_doi, validate_pmcid, validate_pmid
 
-from .choices import SyncRunStatus, SyncStatus, SyncTrigger
+from .choices import SearchKind, SyncStatus
 
 MONTH_ABBREVIATIONS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -210,6 +210,10 @@ class Reference(TimestampedModel):
         return ". ".join(part for part in [authors, where, f"{year}{volume}{issue}{pages}"] if part) + "."
 
     @property
+    def source_checks(self) -> list[SourceCheck]:
+        return [SourceCheck("PubMed", self.last_synced_at)]
+
+    @property
     def pubmed_url(self) -> str:
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
 
@@ -222,46 +226,85 @@ class Reference(TimestampedModel):
         return f"https://www.ncbi.nlm.nih.gov/pmc/articles/{self.pmcid}/" if self.pmcid else ""
 
 
-class SyncRun(models.Model):
+class SyncRun(SyncRunBase):
     """One run of the PubMed sync: what was asked, what it did to each PMID, what it cost, and what went wrong."""
 
-    trigger = models.CharField(max_length=10, choices=SyncTrigger.choices, default=SyncTrigger.TASK)
-    status = models.CharField(max_length=10, choices=SyncRunStatus.choices, default=SyncRunStatus.RUNNING)
-    started_at = models.DateTimeField(default=timezone.now, db_index=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    requested = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
     missing = models.PositiveIntegerField(default=0, help_text="PMIDs that PubMed did not return.")
     failed = models.PositiveIntegerField(default=0, help_text="PMIDs whose batch failed; retried later.")
     retractions_found = models.PositiveIntegerField(default=0, help_text="References newly flagged as retracted.")
     requests_made = models.PositiveIntegerField(default=0, help_text="HTTP requests to E-utilities, retries included.")
-    retries = models.PositiveIntegerField(default=0)
     missing_pmids = models.JSONField(default=list, blank=True)
     failed_pmids = models.JSONField(default=list, blank=True)
     retracted_pmids = models.JSONField("newly retracted PMIDs", default=list, blank=True)
-    errors = models.JSONField(default=list, blank=True)
 
-    class Meta:
-        ordering = ["-started_at", "-pk"]
+    class Meta(SyncRunBase.Meta):
         verbose_name = "PubMed sync run"
 
+
+class LiteratureSearchQuerySet(models.QuerySet):
+    def enabled(self) -> LiteratureSearchQuerySet:
+        return self.filter(enabled=True)
+
+
+class LiteratureSearch(models.Model):
+    """
+    A saved PubMed search of the literature watcher, made from the dataset: a trial's NCT number in [si], its
+    acronym, or one of a drug's names and codes. Each run searches the Entrez dates since the last successful one
+    (`searched_through`); what it finds that the trial or drug does not cite goes to the curators' inbox.
+    """
+
+    kind = models.CharField(max_length=20, choices=SearchKind.choices)
+    term = models.CharField(max_length=500, help_text="The PubMed query, as sent to esearch.")
+    trial = models.ForeignKey(
+        "trials.Trial", on_delete=models.CASCADE, null=True, blank=True, related_name="literature_searches"
+    )
+    drug = models.ForeignKey(
+        "drugs.Drug", on_delete=models.CASCADE, null=True, blank=True, related_name="literature_searches"
+    )
+    enabled = models.BooleanField(default=True, help_text="Switch off a search that only finds noise.")
+    searched_through = models.DateField(
+        null=True, blank=True, help_text="The last Entrez date a successful run covered; the next run starts there."
+    )
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    objects = LiteratureSearchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "term"]
+        verbose_name_plural = "literature searches"
+        constraints = [
+            models.UniqueConstraint(fields=["term", "trial", "drug"], name="literaturesearch_unique_term_subject"),
+            models.CheckConstraint(
+                condition=(models.Q(trial__isnull=True) & models.Q(drug__isnull=False))
+                | (models.Q(trial__isnull=False) & models.Q(drug__isnull=True)),
+                name="literaturesearch_one_subject",
+                violation_error_message="A literature search is about one trial or one drug.",
+            ),
+        ]
+
     def __str__(self) -> str:
-        return f"PubMed sync {self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display().lower()})"
+        return f"{self.term} ({self.trial or self.drug})"
 
     def get_absolute_url(self) -> str:
-        # Sync runs are an operator's record: they are shown in the admin only.
-        return reverse("admin:references_syncrun_change", args=[self.pk])
+        return reverse("admin:references_literaturesearch_change", args=[self.pk])
 
     @property
-    def duration(self) -> datetime.timedelta | None:
-        return self.finished_at - self.started_at if self.finished_at else None
+    def subject(self) -> models.Model:
+        return self.trial or self.drug
 
-    @property
-    def summary(self) -> str:
-        return (
-            f"requested {self.requested}: created {self.created}, updated {self.updated}, "
-            f"unchanged {self.unchanged}, missing {self.missing}, failed {self.failed}; "
-            f"retractions found {self.retractions_found}; requests {self.requests_made} (retries {self.retries})"
-        )
+
+class LiteratureWatchRun(WatchRunBase):
+    """One run of the PubMed literature watcher: the saved searches it ran and what they found."""
+
+    requested = models.PositiveIntegerField(default=0, help_text="Saved searches run.")
+    updated = models.PositiveIntegerField(default=0, help_text="Searches that found publications not yet cited.")
+    unchanged = models.PositiveIntegerField(default=0, help_text="Searches that found nothing new.")
+    failed = models.PositiveIntegerField(default=0, help_text="Searches that failed; retried next run.")
+    found = models.PositiveIntegerField(default=0, help_text="Publications found that the trial or drug does not cite.")
+    requests_made = models.PositiveIntegerField(default=0, help_text="HTTP requests to E-utilities, retries included.")
+    notes = models.JSONField(default=list, blank=True, help_text="Phrases PubMed does not know, searches cut short.")
+
+    class Meta(WatchRunBase.Meta):
+        verbose_name = "PubMed literature watch run"

@@ -2,21 +2,20 @@
 NCBI E-utilities client and PubMed XML parser. HTTP and parsing only: no ORM, so it is testable without a database.
 
 `parse_pubmed_xml` is pure: bytes in, `PubMedRecord`s out. `EutilsClient.efetch` sends one POST for a batch of at
-most 200 PMIDs, takes a token from the shared rate limiter before every attempt (retries included), retries
-429/5xx/timeouts/connection errors/malformed bodies with exponential backoff and jitter (honouring Retry-After),
-and reports which requested PMIDs PubMed did not return. Facts in the docstrings below come from
-../shared/api-samples/API-NOTES.md (NCBI documentation and the PubMed DTD).
+most 200 PMIDs and reports which requested PMIDs PubMed did not return; `EutilsClient.esearch` runs one search over
+a date window (the literature watcher's saved searches). Rate limit, timeouts and retries are the shared
+`her2kb.upstream.UpstreamClient`'s. Facts in the docstrings below come from ../shared/api-samples/API-NOTES.md
+(NCBI documentation and the PubMed DTD).
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
-import random
 import re
-import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +23,14 @@ import requests
 from defusedxml import ElementTree as SafeElementTree
 from defusedxml.common import DefusedXmlException
 
-from .ratelimit import RateLimiter
+from her2kb.ratelimit import limiter_from_settings
+from her2kb.upstream import (
+    MalformedResponse,
+    UpstreamClient,
+    json_body,
+    redact,
+    retry_options_from_settings,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +44,9 @@ MONTHS = {name: number for number, name in enumerate(
 RETRACTED_PUBLICATION = "Retracted Publication"
 RETRACTION_REF_TYPES = ("RetractionIn", "RetractedandRepublishedIn")
 ERRATUM_REF_TYPES = ("ErratumIn",)
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+# PubMed serves at most the first 10,000 hits of a search; retstart must stay at or below 9998.
+ESEARCH_MAX_RETSTART = 9998
+ESEARCH_PAGE_SIZE = 500
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,29 +104,6 @@ class FetchResult:
     requests_made: int
     retries: int
     unsupported_pmids: list[str] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------------------------------------
-# Errors
-# ---------------------------------------------------------------------------------------------
-class UpstreamError(Exception):
-    """E-utilities could not give a usable answer. `requests_made` counts every HTTP attempt, retries included."""
-
-    retryable = True
-
-    def __init__(self, message: str, *, requests_made: int = 0) -> None:
-        super().__init__(message)
-        self.requests_made = requests_made
-
-
-class UpstreamRejected(UpstreamError):
-    """A 4xx other than 429 (for example an invalid API key): retrying the same request will not help."""
-
-    retryable = False
-
-
-class MalformedResponse(ValueError):
-    """The body is not a PubMed article set (truncated XML, a JSON error body, an <ERROR> element...)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,70 +317,67 @@ def parse_pubmed_xml(xml: bytes | str) -> ParsedSet:
     return ParsedSet(records=records, deleted_pmids=deleted, book_pmids=[b for b in books if b])
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    """The PMIDs one esearch found (newest first, as PubMed sorts), how many it matched, and what it cost."""
+
+    pmids: list[str]
+    count: int
+    requests_made: int
+    phrases_not_found: list[str] = field(default_factory=list)
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.pmids) < self.count
+
+
+def parse_esearch_json(body: Any) -> tuple[int, list[str], list[str]]:
+    """(count, PMIDs, phrases PubMed did not find) from an esearch JSON body. Counts and ids are strings there.
+
+    Raises MalformedResponse for an error body ({"esearchresult": {"ERROR": ...}}, a rate-limit JSON) or junk.
+    """
+    result = body.get("esearchresult") if isinstance(body, dict) else None
+    if not isinstance(result, dict):
+        error = body.get("error", "") if isinstance(body, dict) else ""
+        raise MalformedResponse(f"expected an esearchresult, got {str(error or body)[:200]!r}")
+    if result.get("ERROR"):
+        raise MalformedResponse(f"esearch error: {str(result['ERROR'])[:200]}")
+    try:
+        count = int(result.get("count", "0"))
+        pmids = [str(pmid) for pmid in result.get("idlist", [])]
+    except (TypeError, ValueError) as error:
+        raise MalformedResponse(f"esearch counts are not numbers ({error})") from error
+    if bad := [pmid for pmid in pmids if not PMID_RE.match(pmid)]:
+        raise MalformedResponse(f"esearch returned ids that are not PMIDs: {bad[:5]}")
+    not_found = (result.get("errorlist") or {}).get("phrasesnotfound") or []
+    return count, pmids, [str(phrase) for phrase in not_found]
+
+
 # ---------------------------------------------------------------------------------------------
 # HTTP client
 # ---------------------------------------------------------------------------------------------
-def redact(text: str, secret: str) -> str:
-    """NCBI echoes the API key in error bodies: never let it reach a log or a SyncRun."""
-    return text.replace(secret, "<redacted>") if secret else text
+class EutilsClient(UpstreamClient):
+    """A small, synchronous E-utilities client: efetch of PubMed XML, esearch over a date window.
 
-
-def _retry_after_seconds(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After", "").strip()
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None  # an HTTP-date: rare for NCBI (which documents no Retry-After at all); use our own backoff
-
-
-class EutilsClient:
-    """A small, synchronous E-utilities client for efetch of PubMed XML.
-
-    Every HTTP attempt (retries included) first takes a token from `limiter`, which is shared by all workers
-    when it lives in Redis. `sleep` is injectable so tests can observe backoff without waiting.
+    `tool`, `email` and `api_key` go with every request, as NCBI asks; the key is redacted from every message.
     """
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        tool: str,
-        email: str,
-        api_key: str,
-        timeout: float,
-        limiter: RateLimiter,
-        max_attempts: int = 5,
-        backoff_seconds: float = 1.0,
-        backoff_max_seconds: float = 60.0,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+    service = "E-utilities"
+
+    def __init__(self, *, base_url: str, tool: str, email: str, api_key: str, **options: Any) -> None:
+        super().__init__(base_url=base_url, secret=api_key, **options)
         self.tool, self.email, self.api_key = tool, email, api_key
-        self.timeout = timeout
-        self.limiter = limiter
-        self.max_attempts = max(1, max_attempts)
-        self.backoff_seconds = backoff_seconds
-        self.backoff_max_seconds = backoff_max_seconds
-        self.session = session or requests.Session()
-        self.sleep = sleep
 
-    def backoff_delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Exponential backoff with 'equal jitter' (half fixed, half random), never shorter than Retry-After."""
-        delay = min(self.backoff_max_seconds, self.backoff_seconds * 2 ** (attempt - 1))
-        delay = delay / 2 + random.uniform(0, delay / 2)
-        if retry_after is not None:
-            # Honour the server; the cap only guards against an absurd header keeping a worker asleep for hours.
-            delay = max(delay, min(retry_after, max(self.backoff_max_seconds, 300.0)))
-        return delay
-
-    def _params(self, pmids: Sequence[str]) -> dict[str, str]:
-        params = {"db": "pubmed", "id": ",".join(pmids), "retmode": "xml", "tool": self.tool}
+    def _identity(self) -> dict[str, str]:
+        params = {"tool": self.tool}
         if self.email:
             params["email"] = self.email
         if self.api_key:
             params["api_key"] = self.api_key
         return params
+
+    def _params(self, pmids: Sequence[str]) -> dict[str, str]:
+        return {"db": "pubmed", "id": ",".join(pmids), "retmode": "xml", **self._identity()}
 
     def efetch(self, pmids: Sequence[str]) -> FetchResult:
         """Fetch one batch (≤ 200 PMIDs) by POST. Raises UpstreamError once retries are exhausted."""
@@ -406,47 +388,50 @@ class EutilsClient:
             raise ValueError(f"at most {MAX_BATCH_SIZE} PMIDs per efetch request, got {len(pmids)}")
         if bad := [p for p in pmids if not PMID_RE.match(p)]:
             raise ValueError(f"not PMIDs: {', '.join(bad[:10])}")
-
-        url = self.base_url + "efetch.fcgi"
-        last_problem = ""
-        for attempt in range(1, self.max_attempts + 1):
-            self.limiter.acquire()
-            retry_after = None
-            try:
-                response = self.session.post(url, data=self._params(pmids), timeout=self.timeout)
-            except requests.Timeout:
-                last_problem = f"no answer within {self.timeout:g} s"
-            except requests.RequestException as error:
-                last_problem = f"connection failed ({type(error).__name__})"
-            else:
-                status = response.status_code
-                if status == 200:
-                    try:
-                        parsed = self._parse_body(response)
-                    except MalformedResponse as error:
-                        last_problem = str(error)
-                    else:
-                        return self._result(pmids, parsed, attempt)
-                elif status in RETRYABLE_STATUS:
-                    retry_after = _retry_after_seconds(response)
-                    last_problem = f"HTTP {status}: {redact(response.text[:200], self.api_key).strip()}"
-                else:
-                    raise UpstreamRejected(
-                        f"E-utilities refused the request: HTTP {status}: "
-                        f"{redact(response.text[:300], self.api_key).strip()}",
-                        requests_made=attempt,
-                    )
-            if attempt < self.max_attempts:
-                delay = self.backoff_delay(attempt, retry_after)
-                logger.warning(
-                    "efetch of %d PMIDs, attempt %d/%d: %s; retrying in %.2f s",
-                    len(pmids), attempt, self.max_attempts, last_problem, delay,
-                )  # fmt: skip
-                self.sleep(delay)
-        raise UpstreamError(
-            f"efetch of {len(pmids)} PMIDs failed after {self.max_attempts} attempts: {last_problem}",
-            requests_made=self.max_attempts,
+        parsed, attempts = self.call(
+            "POST",
+            self.base_url + "efetch.fcgi",
+            data=self._params(pmids),
+            parse=self._parse_body,
+            what=f"efetch of {len(pmids)} PMIDs",
         )
+        return self._result(pmids, parsed, attempts)
+
+    def esearch(
+        self, term: str, *, mindate: datetime.date, maxdate: datetime.date, limit: int = ESEARCH_MAX_RETSTART
+    ) -> SearchResult:
+        """PMIDs that entered PubMed (Entrez date) between `mindate` and `maxdate`, both inclusive, matching `term`;
+        at most `limit`, paged by POST. A phrase PubMed does not know is dropped by NCBI, which then runs the rest
+        of the query (a search for an unknown acronym would match everything in the window), so a search with
+        `phrases_not_found` returns no PMIDs. Raises UpstreamError once retries are exhausted."""
+        pmids: list[str] = []
+        requests_made = 0
+        count = 0
+        while True:
+            params = {
+                "db": "pubmed",
+                "term": term,
+                "retmode": "json",
+                "datetype": "edat",
+                "mindate": f"{mindate:%Y/%m/%d}",
+                "maxdate": f"{maxdate:%Y/%m/%d}",
+                "retstart": str(len(pmids)),
+                "retmax": str(min(ESEARCH_PAGE_SIZE, limit - len(pmids))),
+                **self._identity(),
+            }
+            (count, page, not_found), attempts = self.call(
+                "POST",
+                self.base_url + "esearch.fcgi",
+                data=params,
+                parse=lambda response: parse_esearch_json(json_body(response, service=self.service)),
+                what=f"esearch for {term!r}",
+            )
+            requests_made += attempts
+            if not_found:
+                return SearchResult(pmids=[], count=0, requests_made=requests_made, phrases_not_found=not_found)
+            pmids.extend(pmid for pmid in page if pmid not in pmids)
+            if not page or len(pmids) >= min(count, limit) or len(pmids) > ESEARCH_MAX_RETSTART:
+                return SearchResult(pmids=pmids, count=count, requests_made=requests_made)
 
     def _parse_body(self, response: requests.Response) -> ParsedSet:
         body = response.content
@@ -479,18 +464,13 @@ def client_from_settings(**overrides: Any) -> EutilsClient:
     """The client configured by Django settings: real E-utilities in production, the fake server in tests."""
     from django.conf import settings
 
-    from .ratelimit import limiter_from_settings
-
     options: dict[str, Any] = {
         "base_url": settings.NCBI_EUTILS_BASE_URL,
         "tool": settings.NCBI_TOOL,
         "email": settings.NCBI_EMAIL,
         "api_key": settings.NCBI_API_KEY,
-        "timeout": settings.UPSTREAM_TIMEOUT_SECONDS,
-        "limiter": limiter_from_settings(),
-        "max_attempts": settings.PUBMED_RETRY_ATTEMPTS,
-        "backoff_seconds": settings.PUBMED_RETRY_BACKOFF_SECONDS,
-        "backoff_max_seconds": settings.PUBMED_RETRY_BACKOFF_MAX_SECONDS,
+        "limiter": limiter_from_settings("eutils", settings.PUBMED_REQUESTS_PER_SECOND, settings.NCBI_API_KEY),
+        **retry_options_from_settings("PUBMED"),
     }
     options.update(overrides)
     return EutilsClient(**options)

@@ -1,17 +1,22 @@
 """
-The only place that writes what PubMed says into the database.
+The only place that writes what PubMed says into the database: the PubMed sync, and the literature watcher.
 
 `references_sync_from_pubmed` fetches PMIDs in batches of up to 200 and upserts each batch in one transaction:
 a batch either lands completely or not at all. It writes Reference.BIBLIOGRAPHIC_FIELDS (plus its own sync
 bookkeeping) and nothing else, so curated fields are never touched; records whose bibliographic fields did not
 change are not rewritten (no new history row, `updated_at` unchanged). Every requested PMID ends the run counted
 exactly once as created, updated, unchanged, missing or failed, in a SyncRun.
+
+`literature_watch` runs the saved searches (LiteratureSearch, made from the dataset) over the Entrez dates since each
+one's last run; the PMIDs a trial or drug does not cite become proposals in the curators' inbox. Each search's
+proposals and its new window are written together, so a failed search proposes nothing and keeps its window.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -21,11 +26,24 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from drugs.models import Drug
+from her2kb.choices import SyncTrigger
+from her2kb.inbox import (
+    Finding,
+    FindingKind,
+    FindingSource,
+    publication_diff,
+    report_findings,
+    trial_publication_key,
+)
+from her2kb.upstream import UpstreamError
 from her2kb.validators import validate_pmid
+from trials.choices import DrugRole
+from trials.models import Trial, TrialDrug
 
-from .choices import SyncRunStatus, SyncStatus, SyncTrigger
-from .models import Reference, SyncRun
-from .pubmed import EutilsClient, PubMedRecord, UpstreamError, client_from_settings
+from .choices import SearchKind, SyncStatus
+from .models import LiteratureSearch, LiteratureWatchRun, Reference, SyncRun
+from .pubmed import EutilsClient, PubMedRecord, client_from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -167,16 +185,14 @@ def references_sync_from_pubmed(
             try:
                 result = client.efetch(batch)
             except UpstreamError as error:
-                run.requests_made += error.requests_made
-                run.retries += max(0, error.requests_made - 1)
+                run.count_requests(error.requests_made)
                 run.failed += len(batch)
                 run.failed_pmids.extend(batch)
                 run.errors.append(f"PMIDs {batch[0]}…{batch[-1]} ({len(batch)}): {error}")
                 _mark(batch, SyncStatus.FAILED, str(error))
                 logger.error("PubMed sync #%s: batch of %d failed: %s", run.pk, len(batch), error)
             else:
-                run.requests_made += result.requests_made
-                run.retries += result.retries
+                run.count_requests(result.requests_made, result.retries)
                 outcome = None
                 for _ in range(2):  # a second pass if a concurrent worker created one of these PMIDs first
                     try:
@@ -212,20 +228,10 @@ def references_sync_from_pubmed(
                 progress(len(batch))
     except Exception as error:
         # Anything unforeseen (the database, Redis behind the limiter...) still closes the run with a reason.
-        run.status = SyncRunStatus.FAILED
-        run.errors.append(f"The run stopped: {type(error).__name__}: {error}")
-        run.finished_at = timezone.now()
-        run.save()
+        run.abort(error)
         raise
 
-    if run.failed == 0:
-        run.status = SyncRunStatus.SUCCEEDED
-    elif run.failed < run.requested:
-        run.status = SyncRunStatus.PARTIAL
-    else:
-        run.status = SyncRunStatus.FAILED
-    run.finished_at = timezone.now()
-    run.save()
+    run.finish()
     logger.info("PubMed sync #%s %s: %s", run.pk, run.status, run.summary)
     return run
 
@@ -235,3 +241,157 @@ def references_due_for_sync(*, older_than_days: int | None = None) -> list[str]:
     days = settings.PUBMED_RESYNC_AFTER_DAYS if older_than_days is None else older_than_days
     stale = Reference.objects.stale(older_than=datetime.timedelta(days=days))
     return list(stale.order_by("pmid").values_list("pmid", flat=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# The literature watcher
+# ---------------------------------------------------------------------------------------------
+def literature_search_terms() -> dict[tuple[str, int | None, int | None], str]:
+    """The saved searches the dataset calls for: (term, trial id, drug id) → kind. A trial's NCT number in [si]
+    (PubMed's secondary source ID, where the registry number of a trial publication is indexed) and its acronym;
+    each of a drug's names, brands and codes, narrowed by PUBMED_WATCH_DRUG_FILTER."""
+    wanted: dict[tuple[str, int | None, int | None], str] = {}
+    for trial_id, nct_id, acronym in Trial.objects.values_list("pk", "nct_id", "acronym"):
+        if nct_id:
+            wanted[(f"{nct_id}[si]", trial_id, None)] = SearchKind.NCT_NUMBER
+        if acronym.strip():
+            wanted[(f'"{acronym.strip()}"[tiab]', trial_id, None)] = SearchKind.ACRONYM
+    narrowing = f" AND {settings.PUBMED_WATCH_DRUG_FILTER}" if settings.PUBMED_WATCH_DRUG_FILTER else ""
+    for drug_id, name, brands, synonyms in Drug.objects.values_list("pk", "name", "brand_names", "synonyms"):
+        seen: set[str] = set()
+        for text in [name, *brands, *synonyms]:
+            text = text.strip().replace('"', "")
+            if text and text.lower() not in seen:
+                seen.add(text.lower())
+                wanted[(f'"{text}"[tiab]{narrowing}', None, drug_id)] = SearchKind.DRUG_NAME
+    return wanted
+
+
+def literature_searches_refresh() -> list[LiteratureSearch]:
+    """Make the saved searches match the dataset (new trials and names get theirs; searches the dataset no longer
+    calls for are deleted; a curator's "disabled" is kept) and return the enabled ones."""
+    wanted = literature_search_terms()
+    with transaction.atomic():
+        existing = {(s.term, s.trial_id, s.drug_id): s.pk for s in LiteratureSearch.objects.all()}
+        LiteratureSearch.objects.filter(pk__in=[pk for key, pk in existing.items() if key not in wanted]).delete()
+        LiteratureSearch.objects.bulk_create(
+            [
+                LiteratureSearch(kind=kind, term=term, trial_id=trial_id, drug_id=drug_id)
+                for (term, trial_id, drug_id), kind in wanted.items()
+                if (term, trial_id, drug_id) not in existing
+            ]
+        )
+    return list(LiteratureSearch.objects.enabled().select_related("trial", "drug").order_by("pk"))
+
+
+def _cited_pmids() -> tuple[dict[int, set[str]], dict[int, set[str]], dict[int, int]]:
+    """What every trial and drug cites, and each trial's experimental drug, in three queries."""
+    by_trial: dict[int, set[str]] = defaultdict(set)
+    for trial_id, pmid in Trial.references.through.objects.values_list("trial_id", "reference__pmid"):
+        by_trial[trial_id].add(pmid)
+    by_drug: dict[int, set[str]] = defaultdict(set)
+    for drug_id, pmid in Drug.references.through.objects.values_list("drug_id", "reference__pmid"):
+        by_drug[drug_id].add(pmid)
+    experimental = dict(
+        TrialDrug.objects.filter(role=DrugRole.EXPERIMENTAL).order_by("-pk").values_list("trial_id", "drug_id")
+    )
+    return by_trial, by_drug, experimental
+
+
+def _literature_finding(search: LiteratureSearch, pmid: str, cited: set[str], drug_id: int | None) -> Finding:
+    url = f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+    raw = {"pmid": pmid, "term": search.term}
+    if search.trial is not None:
+        trial = search.trial
+        return Finding(
+            source=FindingSource.PUBMED,
+            kind=FindingKind.TRIAL_PUBLICATION,
+            key=trial_publication_key(trial.nct_id or trial.slug, pmid),
+            title=f"New publication for {trial.acronym or trial.nct_id or trial.slug}: PMID {pmid} "
+            f"(PubMed: {search.term})",
+            upstream_url=url,
+            raw_value=raw,
+            diff=publication_diff(cited, pmid),
+            subject=trial,
+            drug_id=drug_id,
+        )
+    drug = search.drug
+    return Finding(
+        source=FindingSource.PUBMED,
+        kind=FindingKind.DRUG_PUBLICATION,
+        key=f"drug-publication:{drug.slug}:{pmid}",
+        title=f"New publication on {drug.name}: PMID {pmid} (PubMed: {search.term})",
+        upstream_url=url,
+        raw_value=raw,
+        diff=publication_diff(cited, pmid),
+        subject=drug,
+        drug_id=drug.pk,
+    )
+
+
+def literature_watch(
+    *,
+    trigger: str = SyncTrigger.TASK,
+    client: EutilsClient | None = None,
+    today: datetime.date | None = None,
+    searches: list[LiteratureSearch] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> LiteratureWatchRun:
+    """Run every enabled saved search over the Entrez dates since its last run (the first looks back
+    PUBMED_WATCH_FIRST_WINDOW_DAYS) and propose what the trial or drug does not cite; return the finished run.
+
+    A search that fails (after the client's retries) proposes nothing and keeps its window for the next run.
+    `searches` runs those only (the benchmark's), without refreshing the saved searches from the dataset.
+    """
+    client = client or client_from_settings()
+    today = today or timezone.localdate()
+    first_window = datetime.timedelta(days=settings.PUBMED_WATCH_FIRST_WINDOW_DAYS)
+    searches = literature_searches_refresh() if searches is None else searches
+    run = LiteratureWatchRun.objects.create(trigger=trigger, requested=len(searches))
+    logger.info("PubMed literature watch #%s started: %d searches (%s)", run.pk, len(searches), trigger)
+    try:
+        cited_by_trial, cited_by_drug, experimental = _cited_pmids()
+        for search in searches:
+            requests_before, retries_before = client.requests_made, client.retries
+            mindate = search.searched_through or today - first_window
+            try:
+                result = client.esearch(
+                    search.term, mindate=mindate, maxdate=today, limit=settings.PUBMED_WATCH_MAX_RESULTS
+                )
+            except UpstreamError as error:
+                run.failed += 1
+                run.errors.append(f"{search.term}: {error}")
+                LiteratureSearch.objects.filter(pk=search.pk).update(last_error=str(error)[:2000])
+                logger.error("PubMed literature watch #%s: %s failed: %s", run.pk, search.term, error)
+            else:
+                if result.phrases_not_found:
+                    run.notes.append(f"{search.term}: PubMed does not know {', '.join(result.phrases_not_found)}")
+                if result.truncated:
+                    run.notes.append(
+                        f"{search.term}: {result.count} matches; only the newest {len(result.pmids)} were read"
+                    )
+                if search.trial_id:
+                    cited, drug_id = cited_by_trial[search.trial_id], experimental.get(search.trial_id)
+                else:
+                    cited, drug_id = cited_by_drug[search.drug_id], search.drug_id
+                findings = [_literature_finding(search, p, cited, drug_id) for p in result.pmids if p not in cited]
+                with transaction.atomic():
+                    run.proposed += report_findings(findings)
+                    search.searched_through, search.last_run_at, search.last_error = today, timezone.now(), ""
+                    search.save(update_fields=["searched_through", "last_run_at", "last_error"])
+                run.found += len(findings)
+                if findings:
+                    run.updated += 1
+                else:
+                    run.unchanged += 1
+            run.requests_made += client.requests_made - requests_before
+            run.retries += client.retries - retries_before
+            run.save()
+            if progress:
+                progress(1)
+    except Exception as error:
+        run.abort(error)
+        raise
+    run.finish()
+    logger.info("PubMed literature watch #%s %s: %s", run.pk, run.status, run.summary)
+    return run

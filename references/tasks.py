@@ -1,4 +1,5 @@
-"""Celery tasks for the PubMed sync: thin wrappers that take PMIDs, call one service and own the retries."""
+"""Celery tasks for the PubMed sync and the literature watcher: thin wrappers that call one service and own the
+retries."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import Iterable
 from celery import shared_task
 from django.db import transaction
 
-from .choices import SyncTrigger
-from .services import references_due_for_sync, references_sync_from_pubmed
+from her2kb.choices import SyncTrigger
+
+from .services import literature_watch, references_due_for_sync, references_sync_from_pubmed
 
 # A failed batch was already retried with backoff inside the client; these are the slower, later retries.
 TASK_MAX_RETRIES = 3
@@ -33,6 +35,13 @@ def resync_stale_references(older_than_days: int | None = None) -> int:
     """Nightly: re-sync references never synced or not synced for PUBMED_RESYNC_AFTER_DAYS; flags new retractions."""
     pmids = references_due_for_sync(older_than_days=older_than_days)
     return references_sync_from_pubmed(pmids=pmids, trigger=SyncTrigger.NIGHTLY).pk
+
+
+@shared_task(acks_late=True)
+def watch_pubmed_literature(trigger: str = SyncTrigger.NIGHTLY) -> int:
+    """Nightly (PUBMED_WATCH_HOUR_UTC): run the saved searches over the days since their last run and propose the
+    publications the dataset does not cite. A failed search keeps its window for the next night."""
+    return literature_watch(trigger=trigger).pk
 
 
 def enqueue_sync_references(pmids: Iterable[str], *, trigger: str = SyncTrigger.ADMIN) -> None:

@@ -1,12 +1,15 @@
 """The curators' screens for trials and outcomes."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from her2kb.admin_base import CuratedAdmin, ReviewStatusFilter, mark_reviewed
+from her2kb.admin_base import CuratedAdmin, ReviewStatusFilter, SyncRunAdmin, mark_reviewed
+from her2kb.choices import SyncTrigger
 
-from .models import Outcome, Trial, TrialDrug
+from .models import Outcome, RegistrySyncRun, Trial, TrialDrug
+from .tasks import sync_trials_from_ctgov
 
 
 class TrialDrugInline(admin.TabularInline):
@@ -59,8 +62,33 @@ class TrialAdmin(CuratedAdmin):
     prepopulated_fields = {"slug": ["acronym"]}
     autocomplete_fields = ["references"]
     inlines = [TrialDrugInline, OutcomeInline]
-    actions = [mark_reviewed]
-    readonly_fields = ["created_at", "updated_at", "last_reviewed_at", "last_reviewed_by"]
+    actions = [mark_reviewed, "sync_from_ctgov"]
+    history_diff_excluded_fields = (*CuratedAdmin.history_diff_excluded_fields, "registry_checked_at")
+    # What only the ClinicalTrials.gov sync writes (status, dates, enrolment and sponsor stay editable for trials
+    # without an NCT number; the sync rewrites them from the registry for the others).
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "last_reviewed_at",
+        "last_reviewed_by",
+        "registry_last_updated",
+        "has_results",
+        "registry_pmids",
+        "registry_checked_at",
+        "registry_sync_error",
+    ]
+
+    @admin.action(description="Sync selected from ClinicalTrials.gov", permissions=["change"])
+    def sync_from_ctgov(self, request: HttpRequest, queryset: QuerySet[Trial]) -> None:
+        nct_ids = list(queryset.filter(nct_id__isnull=False).values_list("nct_id", flat=True))
+        if nct_ids:
+            transaction.on_commit(lambda: sync_trials_from_ctgov.delay(nct_ids, SyncTrigger.ADMIN))
+        self.message_user(
+            request,
+            f"Queued {len(nct_ids)} trial(s) with an NCT number for a ClinicalTrials.gov sync; "
+            "see ClinicalTrials.gov sync runs for the result.",
+            messages.SUCCESS,
+        )
 
     def provenance_warnings(self, trial: Trial) -> list[str]:
         return [
@@ -99,3 +127,6 @@ class OutcomeAdmin(CuratedAdmin):
         if not outcome.references.exists():
             return ["This outcome cites no reference. Add the publication it was read in."]
         return []
+
+
+admin.site.register(RegistrySyncRun, SyncRunAdmin)

@@ -26,6 +26,21 @@ class TrialStatus(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+class RegistryValueType(models.TextChoices):
+    """Whether a date or enrolment is what happened or what the sponsor expects (ClinicalTrials.gov: ACTUAL or
+    ESTIMATED)."""
+
+    ACTUAL = "actual", "Actual"
+    ANTICIPATED = "anticipated", "Anticipated"
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date the source states: ClinicalTrials.gov often gives a month only ("2016-07")."""
+
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+
+
 class DrugRole(models.TextChoices):
     EXPERIMENTAL = "experimental", "Experimental"
     COMPARATOR = "comparator", "Comparator"

@@ -11,10 +11,35 @@ from simple_history.models import HistoricalRecords
 from drugs.choices import Her2Category, TumourType
 from drugs.models import validate_string_list
 from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
-from her2kb.models import ReviewedModel, TimestampedModel, prefetch_joined
+from her2kb.models import (
+    ReviewedModel,
+    SourceCheck,
+    TimestampedModel,
+    WatchRunBase,
+    checked_through,
+    prefetch_joined,
+)
 from her2kb.validators import NCT_PATTERN, validate_nct_id, validate_source_urls
 
-from .choices import DrugRole, Endpoint, TrialPhase, TrialStatus, ValueUnit
+from .choices import DatePrecision, DrugRole, Endpoint, RegistryValueType, TrialPhase, TrialStatus, ValueUnit
+
+
+def registry_type_field(what: str) -> models.CharField:
+    return models.CharField(
+        f"{what} type", max_length=12, choices=RegistryValueType.choices, blank=True, help_text="Actual or anticipated."
+    )
+
+
+def date_precision_field(what: str) -> models.CharField:
+    return models.CharField(
+        f"{what} precision",
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        # Set by the ClinicalTrials.gov sync and the dataset files ("2016-07"), not typed: a curator types a date.
+        editable=False,
+        help_text="Month: the source states the month only (the day stored is the 1st).",
+    )
 
 
 class TrialQuerySet(models.QuerySet):
@@ -48,12 +73,14 @@ class TrialQuerySet(models.QuerySet):
 
     def for_detail(self) -> TrialQuerySet:
         """Everything a trial's page shows: drugs and roles, outcomes with their references, the
-        approvals the trial supports, and references, in a constant number of queries."""
+        approvals the trial supports, references, and when its sources were last checked, in a constant number of
+        queries."""
         return self.prefetch_related(
             prefetch_joined(Trial, "trial_drugs", "drug"),
             "outcomes__references",
             "references",
             prefetch_joined(Trial, "supported_approvals", "drug"),
+            "literature_searches",
         )
 
     def for_api(self) -> TrialQuerySet:
@@ -73,7 +100,33 @@ class TrialQuerySet(models.QuerySet):
 
 
 class Trial(TimestampedModel, ReviewedModel):
-    """A clinical trial, identified by its ClinicalTrials.gov NCT number when it has one."""
+    """
+    A clinical trial, identified by its ClinicalTrials.gov NCT number when it has one.
+
+    For a trial with an NCT number the registry owns REGISTRY_FIELDS: the ClinicalTrials.gov sync keeps them as the
+    registry states them. Everything else (acronym, title, conditions, design, arms, drugs, endpoints, outcomes,
+    references, sources, notes) is curated and never written by a sync.
+    """
+
+    REGISTRY_FIELDS = (
+        "status",
+        "phase",
+        "start_date",
+        "start_date_type",
+        "start_date_precision",
+        "primary_completion_date",
+        "primary_completion_date_type",
+        "primary_completion_date_precision",
+        "completion_date",
+        "completion_date_type",
+        "completion_date_precision",
+        "enrollment",
+        "enrollment_type",
+        "sponsor",
+        "registry_last_updated",
+        "has_results",
+        "registry_pmids",
+    )
 
     nct_id = models.CharField(
         "NCT number",
@@ -90,11 +143,33 @@ class Trial(TimestampedModel, ReviewedModel):
     phase = models.CharField(max_length=20, choices=TrialPhase.choices, db_index=True)
     status = models.CharField(max_length=30, choices=TrialStatus.choices, default=TrialStatus.UNKNOWN, db_index=True)
     start_date = models.DateField(null=True, blank=True)
+    start_date_type = registry_type_field("start date")
+    start_date_precision = date_precision_field("start date")
     primary_completion_date = models.DateField(null=True, blank=True)
+    primary_completion_date_type = registry_type_field("primary completion date")
+    primary_completion_date_precision = date_precision_field("primary completion date")
     completion_date = models.DateField(null=True, blank=True)
+    completion_date_type = registry_type_field("completion date")
+    completion_date_precision = date_precision_field("completion date")
     sponsor = models.CharField(max_length=200, blank=True)
     conditions = models.JSONField(default=list, blank=True, validators=[validate_string_list])
     enrollment = models.PositiveIntegerField(null=True, blank=True)
+    enrollment_type = registry_type_field("enrolment")
+    registry_last_updated = models.DateField(
+        "last update posted", null=True, blank=True, help_text="ClinicalTrials.gov's last update posted date."
+    )
+    has_results = models.BooleanField(
+        "results posted", null=True, blank=True, help_text="Whether ClinicalTrials.gov has results posted."
+    )
+    registry_pmids = models.JSONField(
+        "PMIDs the registry lists",
+        default=list,
+        blank=True,
+        help_text="Results and derived publications ClinicalTrials.gov links to this trial.",
+    )
+    # Sync bookkeeping: when ClinicalTrials.gov last answered for this trial, and why the last attempt failed.
+    registry_checked_at = models.DateTimeField("registry checked", null=True, blank=True)
+    registry_sync_error = models.TextField(blank=True)
     tumour_type = models.CharField(max_length=30, choices=TumourType.choices, blank=True, db_index=True)
     her2_category = models.CharField(
         "HER2 category", max_length=30, choices=Her2Category.choices, blank=True, db_index=True
@@ -157,6 +232,31 @@ class Trial(TimestampedModel, ReviewedModel):
     def primary_outcomes(self) -> list[Outcome]:
         """The outcomes of primary endpoints. Filters in Python so a prefetched `outcomes` is reused."""
         return [outcome for outcome in self.outcomes.all() if outcome.is_primary]
+
+    @property
+    def source_checks(self) -> list[SourceCheck]:
+        """When ClinicalTrials.gov (trials with an NCT number) and PubMed's saved searches last looked at this trial.
+        Reads prefetched literature searches."""
+        checks = [SourceCheck("Registry", self.registry_checked_at)] if self.nct_id else []
+        searches = [search.last_run_at for search in self.literature_searches.all() if search.enabled]
+        return [*checks, SourceCheck("PubMed", checked_through(searches))]
+
+    @property
+    def dates_stated(self) -> dict[str, dict[str, str]]:
+        """Each date as precisely as the source states it: {"start_date": {"iso": "2015-09", "text": "Sep 2015",
+        "type": "anticipated"}}, for the dates the trial has."""
+        stated = {}
+        for name in ("start_date", "primary_completion_date", "completion_date"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            month_only = getattr(self, f"{name}_precision") == DatePrecision.MONTH
+            stated[name] = {
+                "iso": f"{value:%Y-%m}" if month_only else value.isoformat(),
+                "text": f"{value:%b %Y}" if month_only else f"{value.day} {value:%b %Y}",
+                "type": getattr(self, f"{name}_type"),
+            }
+        return stated
 
     @property
     def clinicaltrials_gov_url(self) -> str:
@@ -331,3 +431,23 @@ class Outcome(TimestampedModel):
             raise ValidationError("The lower bound of the value's 95% CI must be below the upper bound.")
         if (self.experimental_value is not None or self.control_value is not None) and not self.value_unit:
             raise ValidationError({"value_unit": "Say whether the values are months or percentages."})
+
+
+class RegistrySyncRun(WatchRunBase):
+    """One run of the ClinicalTrials.gov sync: the trials asked about, what the registry answered, what changed."""
+
+    requested = models.PositiveIntegerField(default=0, help_text="Trials with an NCT number asked about.")
+    found = models.PositiveIntegerField(default=0, help_text="Trials the registry answered for.")
+    missing = models.PositiveIntegerField(default=0, help_text="NCT numbers the registry does not know.")
+    proposed = models.PositiveIntegerField(
+        default=0, help_text="Publications the registry lists that are new to the inbox."
+    )
+    requests_made = models.PositiveIntegerField(
+        default=0, help_text="HTTP requests to ClinicalTrials.gov, retries included."
+    )
+    missing_nct_ids = models.JSONField("NCT numbers not found", default=list, blank=True)
+    failed_nct_ids = models.JSONField("NCT numbers that failed", default=list, blank=True)
+    notes = models.JSONField(default=list, blank=True, help_text="What the sync could not map, e.g. a phase.")
+
+    class Meta(WatchRunBase.Meta):
+        verbose_name = "ClinicalTrials.gov sync run"

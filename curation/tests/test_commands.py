@@ -1,5 +1,6 @@
 """`manage.py generate_bench_data`: the benchmark's records are marked, and `--delete` removes exactly them."""
 
+import json
 import re
 from io import StringIO
 
@@ -8,8 +9,11 @@ from django.core.management import call_command
 
 from curation.dataset import GENERATED_PMID_PATTERN
 from curation.management.commands.generate_bench_data import bench_querysets
+from curation.models import Proposal
+from drugs.models import Drug
 from references.models import Reference
 from references.tests.factories import ReferenceFactory
+from trials.models import RegistrySyncRun, Trial
 
 pytestmark = pytest.mark.django_db
 
@@ -32,3 +36,19 @@ def test_generate_bench_data_marks_its_records_and_delete_removes_exactly_them()
     assert list(Reference.objects.all()) == [curated]
     # Removing generated records writes no history (it would be one insert per record at full scale).
     assert Reference.history.count() == history_before
+
+
+def test_the_watcher_benchmark_makes_the_minimum_requests_and_rolls_back(settings):
+    settings.CTGOV_REQUESTS_PER_MINUTE = settings.OPENFDA_REQUESTS_PER_MINUTE = 6000.0
+    settings.PUBMED_REQUESTS_PER_SECOND = 100.0
+    out = StringIO()
+    call_command("bench_watchers", "--trials", "150", "--searches", "3", "--fda", "30", "--json", stdout=out)
+    report = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert {name: (r["requests_made"], r["requests_goal"]) for name, r in report.items()} == {
+        "ClinicalTrials.gov sync": (2, 2),  # 150 trials in batches of 100
+        "PubMed literature watch": (3, 3),  # one esearch per saved search
+        "openFDA watch": (7, 7),  # 30 applications, drugs and labels in batches of 25, and one class
+    }
+    assert all(r["rate_limited"] == 0 and r["failed"] == 0 for r in report.values())
+    assert not Trial.objects.exists() and not Drug.objects.exists() and not Proposal.objects.exists()
+    assert not RegistrySyncRun.objects.exists()  # everything it wrote is rolled back

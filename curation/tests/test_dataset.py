@@ -1,5 +1,6 @@
 """The curated dataset: its files are well-formed and sourced, and load/export are lossless and safe."""
 
+import datetime
 import re
 import shutil
 from pathlib import Path
@@ -216,6 +217,39 @@ def test_a_bad_record_is_refused_with_its_file_named_and_nothing_written(tmp_pat
     assert relative.split("/")[-1] in str(error.value)
     assert message.lower() in str(error.value).lower()
     assert not Reference.objects.exists() and not Drug.objects.exists() and not Trial.objects.exists()
+
+
+@pytest.mark.django_db
+def test_month_only_registry_dates_and_their_types_round_trip(tmp_path):
+    root = _minimal_dataset(tmp_path / "data")
+    trial = {
+        "slug": "test-1",
+        "nct_id": "NCT00000001",
+        "phase": "phase_3",
+        "status": "completed",
+        "start_date": "2015-09",
+        "start_date_type": "actual",
+        "primary_completion_date": datetime.date(2027, 3, 31),
+        "primary_completion_date_type": "anticipated",
+        "references": ["1000001"],
+    }
+    (root / "trials" / "test-1.yaml").write_text(dump_record(trial))
+    load_dataset(root)
+    loaded = Trial.objects.get()
+    assert (loaded.start_date, loaded.start_date_precision) == (datetime.date(2015, 9, 1), "month")
+    assert (loaded.primary_completion_date_precision, loaded.primary_completion_date_type) == ("day", "anticipated")
+    assert dataset_records()["trials/test-1.yaml"] == trial
+
+
+@pytest.mark.django_db
+def test_a_month_that_does_not_exist_is_refused(tmp_path):
+    root = _minimal_dataset(tmp_path / "data")
+    (root / "trials" / "test-1.yaml").write_text(
+        dump_record({"slug": "test-1", "nct_id": "NCT00000001", "phase": "phase_3", "start_date": "2015-13"})
+    )
+    with pytest.raises(DatasetError, match="start_date"):
+        load_dataset(root)
+    assert not Trial.objects.exists()
 
 
 @pytest.mark.django_db

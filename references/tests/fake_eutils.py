@@ -4,14 +4,12 @@ A fake NCBI E-utilities server on loopback, for tests, the benchmark and local d
 It answers `efetch.fcgi` (GET or POST) with PubMed XML in the real format: recorded responses from
 `pubmed_samples/` are served byte for byte; other records are rendered in the same element structure, either
 synthetic test records (obviously fake titles, journal and DOI prefix 10.5555) or a curated record built only
-from what `data/references/<pmid>.yaml` states. Faults can be queued and are consumed one per request:
+from what `data/references/<pmid>.yaml` states. It answers `esearch.fcgi` (retmode=json) in the shape of the
+recorded `pubmed_esearch_phrasesnotfound.json`: `add_search_hit(term, pmid, entered)` makes a PMID match a term
+from a date on (the Entrez date the mindate/maxdate window filters by), `unknown_phrases` are reported as
+`phrasesnotfound` as NCBI does. Faults are those of `her2kb.tests.fake_upstream` (429 with NCBI's JSON body) plus
 
-    "429" / "429:<retry-after>"   HTTP 429 with NCBI's JSON body (and a Retry-After header)
-    "500", "502", "503"           an HTML error page
-    "slow:<seconds>"              wait, then answer normally (clients with a shorter timeout give up)
-    "truncated"                   a 200 whose XML is cut in half (Content-Length matches the cut body)
     "json200"                     a 200 carrying NCBI's JSON rate-limit error instead of XML
-    "reset"                       close the connection without answering
 
 Set `missing` to PMIDs that must never be returned, `retract(pmid)` to add a retraction notice, and
 `rate_limit` to answer 429 whenever more than that many requests arrive within one second (as NCBI does).
@@ -22,17 +20,16 @@ Run it standalone: `python -m references.tests.fake_eutils --port 8765 [--synthe
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import re
-import threading
-import time
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
+
+from her2kb.tests.fake_upstream import FakeUpstream, LoggedRequest, Reply
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "pubmed_samples"
 DATA_REFERENCES_DIR = Path(__file__).resolve().parents[2] / "data" / "references"
@@ -48,6 +45,7 @@ PUBLICATION_TYPE_UI = {
     "Clinical Trial, Phase III": "D017428",
 }
 RATE_LIMIT_BODY = (SAMPLES_DIR / "pubmed_error_rate_limit_429.json").read_bytes()
+ESEARCH_SAMPLE = json.loads((SAMPLES_DIR / "pubmed_esearch_phrasesnotfound.json").read_text(encoding="utf-8"))
 FAKE_NOTICE_BASE = 990_000_000  # PMIDs of synthetic retraction notices: obviously fake, never looked up
 
 
@@ -200,34 +198,18 @@ def render_article(record: dict[str, Any]) -> str:
 
 
 @dataclass
-class LoggedRequest:
-    at: float  # time.monotonic() on arrival
-    method: str
-    path: str
-    params: dict[str, str]
-    status: int = 0
-    fault: str = ""
-
-    @property
-    def pmids(self) -> list[str]:
-        return [p for p in self.params.get("id", "").split(",") if p]
-
-
-@dataclass
-class FakeEutils:
+class FakeEutils(FakeUpstream):
     """The server's state; `start()` serves it on 127.0.0.1 on a free port in a background thread."""
 
     synthetic: bool = True  # answer any unknown PMID with a synthetic record
-    rate_limit: float | None = None
     records: dict[str, dict[str, Any] | str] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
-    faults: deque[str] = field(default_factory=deque)
-    requests: list[LoggedRequest] = field(default_factory=list)
+    # esearch: term → {PMID: the date it entered PubMed}; phrases NCBI would report as not found
+    search_hits: dict[str, dict[str, datetime.date]] = field(default_factory=dict)
+    unknown_phrases: set[str] = field(default_factory=set)
 
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+    base_path = "/entrez/eutils/"
+    thread_name = "fake-eutils"
 
     # -- configuration -----------------------------------------------------------------------
     def add_samples(self) -> FakeEutils:
@@ -244,6 +226,10 @@ class FakeEutils:
         for pmid in pmids:
             self.records[str(pmid)] = synthetic_record(str(pmid))
 
+    def add_search_hit(self, term: str, pmid: str, entered: datetime.date) -> None:
+        """From now on an esearch for exactly `term` matches `pmid`, if the window includes `entered`."""
+        self.search_hits.setdefault(term, {})[str(pmid)] = entered
+
     def retract(self, pmid: str, notice_pmid: str | None = None) -> str:
         """From now on, serve `pmid` as retracted (publication type and RetractionIn). Returns the notice PMID."""
         record = self.records.get(pmid) or synthetic_record(pmid)
@@ -259,58 +245,60 @@ class FakeEutils:
         self.records[pmid] = record
         return notice
 
-    def add_fault(self, *faults: str) -> None:
-        with self._lock:
-            self.faults.extend(faults)
-
-    # -- serving -----------------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "start() the server first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/entrez/eutils/"
-
-    def start(self, port: int = 0) -> FakeEutils:
-        state = self
-
-        class Handler(_Handler):
-            fake = state
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-eutils", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeEutils:
-        return self.start() if self._server is None else self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     def efetch_requests(self) -> list[LoggedRequest]:
-        with self._lock:
-            return [r for r in self.requests if r.path.endswith("/efetch.fcgi")]
+        return self.requests_to("/efetch.fcgi")
 
-    # -- internals ---------------------------------------------------------------------------
-    def _admit(self, request: LoggedRequest) -> tuple[str, bool]:
-        """Log the request; return the fault to apply and whether NCBI's rate limit was exceeded."""
-        with self._lock:
-            self.requests.append(request)
-            fault = self.faults.popleft() if self.faults else ""
-            over = False
-            if self.rate_limit:
-                recent = [r for r in self.requests if request.at - r.at < 1.0]
-                over = len(recent) > self.rate_limit
-            return fault, over
+    def esearch_requests(self) -> list[LoggedRequest]:
+        return self.requests_to("/esearch.fcgi")
+
+    # -- answers -----------------------------------------------------------------------------
+    def rate_limited_reply(self) -> Reply:
+        return Reply(429, RATE_LIMIT_BODY, "application/json")
+
+    def extra_headers(self) -> dict[str, str]:
+        limit = str(int(self.rate_limit or 10))
+        return {"X-RateLimit-Limit": limit, "X-RateLimit-Remaining": str(max(0, int(limit) - 1))}
+
+    def answer(self, request: LoggedRequest, fault: str) -> Reply:
+        if fault == "json200":
+            return Reply(200, RATE_LIMIT_BODY, "application/json")
+        if request.path.endswith("/efetch.fcgi"):
+            pmids = [p.strip() for p in request.params.get("id", "").split(",") if p.strip()]
+            if not pmids:
+                body = b"<eFetchResult><ERROR>Empty id list - nothing todo</ERROR></eFetchResult>"
+                return Reply(200, body, "text/xml; charset=UTF-8")
+            return Reply(200, self.article_set(pmids), "text/xml; charset=UTF-8")
+        if request.path.endswith("/esearch.fcgi"):
+            return Reply(200, self.search_result(request.params), "application/json; charset=UTF-8")
+        return Reply(404, b"Not found: this fake serves efetch.fcgi and esearch.fcgi only.\n", "text/plain")
+
+    def search_result(self, params: dict[str, str]) -> bytes:
+        """An esearch JSON body: the term's hits entered in [mindate, maxdate], newest PMIDs first."""
+        term = params.get("term", "")
+        window = [datetime.datetime.strptime(params[k], "%Y/%m/%d").date() for k in ("mindate", "maxdate")]
+        hits = self.search_hits.get(term, {})
+        matched = sorted((p for p, day in hits.items() if window[0] <= day <= window[1]), key=int, reverse=True)
+        start, size = int(params.get("retstart", "0")), int(params.get("retmax", "20"))
+        result = {
+            **ESEARCH_SAMPLE["esearchresult"],
+            "count": str(len(matched)),
+            "retmax": str(len(matched[start : start + size])),
+            "retstart": str(start),
+            "idlist": matched[start : start + size],
+            "translationset": [],
+            "querytranslation": term,
+            "errorlist": {
+                "phrasesnotfound": sorted(p for p in self.unknown_phrases if p in term),
+                "fieldsnotfound": [],
+            },
+        }
+        if not matched:
+            result["warninglist"] = {
+                "phrasesignored": [],
+                "quotedphrasesnotfound": [],
+                "outputmessages": ["No items found."],
+            }
+        return json.dumps({"header": ESEARCH_SAMPLE["header"], "esearchresult": result}, separators=(",", ":")).encode()
 
     def article_set(self, pmids: list[str]) -> bytes:
         articles = []
@@ -331,80 +319,6 @@ class FakeEutils:
         ).encode("utf-8")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeEutils
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's signature
-        pass  # keep test output quiet
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self._handle(parse_qs(urlsplit(self.path).query))
-
-    def do_POST(self) -> None:  # noqa: N802
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode("utf-8") if length else ""
-        params = parse_qs(urlsplit(self.path).query)
-        params.update(parse_qs(body))
-        self._handle(params)
-
-    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        limit = str(int(self.fake.rate_limit or 10))
-        self.send_header("X-RateLimit-Limit", limit)
-        self.send_header("X-RateLimit-Remaining", str(max(0, int(limit) - 1)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout test): nothing to do
-
-    def _handle(self, raw_params: dict[str, list[str]]) -> None:
-        params = {key: ",".join(values) for key, values in raw_params.items()}
-        path = urlsplit(self.path).path
-        request = LoggedRequest(at=time.monotonic(), method=self.command, path=path, params=params)
-        fault, over_limit = self.fake._admit(request)
-        request.fault = fault
-        if not path.endswith("/efetch.fcgi"):
-            request.status = 404
-            return self._send(404, b"Not found: this fake serves efetch.fcgi only.\n", "text/plain")
-        if over_limit and not fault:
-            fault = "429"
-        kind, _, argument = fault.partition(":")
-        if kind == "reset":
-            request.status = 0
-            self.close_connection = True
-            self.connection.close()
-            return None
-        if kind == "429":
-            request.status = 429
-            headers = {"Retry-After": argument} if argument else {}
-            return self._send(429, RATE_LIMIT_BODY, "application/json", headers)
-        if kind in ("500", "502", "503"):
-            request.status = int(kind)
-            page = f"<html><head><title>{kind} Error</title></head><body><h1>{kind} Error</h1></body></html>"
-            return self._send(int(kind), page.encode(), "text/html")
-        if kind == "json200":
-            request.status = 200
-            return self._send(200, RATE_LIMIT_BODY, "application/json")
-        if kind == "slow":
-            time.sleep(float(argument or 2.0))
-        pmids = [p.strip() for p in params.get("id", "").split(",") if p.strip()]
-        if not pmids:
-            request.status = 200
-            body = b"<eFetchResult><ERROR>Empty id list - nothing todo</ERROR></eFetchResult>"
-            return self._send(200, body, "text/xml; charset=UTF-8")
-        body = self.fake.article_set(pmids)
-        if kind == "truncated":
-            body = body[: len(body) // 2]
-        request.status = 200
-        return self._send(200, body, "text/xml; charset=UTF-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve a fake NCBI E-utilities efetch on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=8765)
@@ -413,14 +327,11 @@ def main() -> None:
     args = parser.parse_args()
     fake = FakeEutils(synthetic=args.synthetic, rate_limit=args.rate_limit).add_samples()
     curated = [path.stem for path in sorted(DATA_REFERENCES_DIR.glob("*.yaml")) if fake.add_curated(path.stem)]
-    fake.start(args.port)
-    print(f"Fake E-utilities at {fake.base_url} ({len(fake.records)} records, {len(curated)} from data/references)")
-    print(f"Try: NCBI_EUTILS_BASE_URL={fake.base_url} python manage.py sync_pubmed 38308374")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        fake.stop()
+    fake.serve_until_interrupted(
+        args.port,
+        f"Fake E-utilities at {{base_url}} ({len(fake.records)} records, {len(curated)} from data/references)",
+        "Try: NCBI_EUTILS_BASE_URL={base_url} python manage.py sync_pubmed 38308374",
+    )
 
 
 if __name__ == "__main__":

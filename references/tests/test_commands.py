@@ -42,7 +42,7 @@ def test_sync_pubmed_fills_the_seed_review_from_a_fake_server(pubmed_settings, f
     assert reference.authors == curated["authors"]
     assert reference.first_author == "Zhu K"
     request = fake_eutils.efetch_requests()[0]
-    assert request.pmids == [SEED_PMID]
+    assert request.listed("id") == [SEED_PMID]
     assert request.params["email"] == "sync-tests@example.org" and request.params["api_key"].startswith("test-key-")
     out, _ = sync(SEED_PMID)
     assert "unchanged 1" in out
@@ -53,10 +53,10 @@ def test_stale_and_all_select_from_the_database(pubmed_settings, fake_eutils):
     ReferenceFactory(pmid="800002")  # never synced
     out, _ = sync("--stale")
     assert "requested 1" in out
-    assert fake_eutils.efetch_requests()[-1].pmids == ["800002"]
+    assert fake_eutils.efetch_requests()[-1].listed("id") == ["800002"]
     out, _ = sync("--all", "800003")
     assert "requested 3" in out
-    assert sorted(fake_eutils.efetch_requests()[-1].pmids) == ["800001", "800002", "800003"]
+    assert sorted(fake_eutils.efetch_requests()[-1].listed("id")) == ["800001", "800002", "800003"]
     fresh.refresh_from_db()
     assert fresh.title.startswith("Synthetic test record")
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from references.pubmed import (
-    EutilsClient,
-    MalformedResponse,
-    UpstreamError,
-    UpstreamRejected,
-    parse_pubmed_xml,
-)
-from references.ratelimit import LocalRateLimiter
+from her2kb.ratelimit import LocalRateLimiter
+from her2kb.tests.fake_upstream import Reply
+from her2kb.upstream import MalformedResponse, UpstreamError, UpstreamRejected
+from references.pubmed import EutilsClient, parse_esearch_json, parse_pubmed_xml
 
 SAMPLES = Path(__file__).resolve().parent / "pubmed_samples"
 
@@ -239,7 +237,7 @@ def test_efetch_posts_one_batch_with_tool_email_and_key(fake_eutils):
     result = make_client(fake_eutils).efetch(pmids)
     [request] = fake_eutils.efetch_requests()
     assert request.method == "POST"
-    assert request.pmids == pmids
+    assert request.listed("id") == pmids
     assert request.params["db"] == "pubmed" and request.params["retmode"] == "xml"
     assert request.params["tool"] == "her2kb"
     assert request.params["email"] == "sync-tests@example.org"
@@ -337,3 +335,35 @@ def test_production_settings_talk_to_the_real_eutils_with_the_configured_email_a
         "email": "curators@example.org",
         "api_key": "fake-api-key-123",
     }
+
+
+# ---- esearch ---------------------------------------------------------------------------------
+def test_the_recorded_esearch_json_is_read_with_its_dropped_phrase():
+    count, pmids, not_found = parse_esearch_json(json.loads(sample("pubmed_esearch_phrasesnotfound.json")))
+    assert (count, len(pmids), pmids[0], not_found) == (40362, 100, "42555032", ["p.E1317Q"])
+
+
+def test_an_esearch_error_body_is_malformed():
+    with pytest.raises(MalformedResponse):
+        parse_esearch_json({"esearchresult": {"ERROR": "Invalid query"}})
+    with pytest.raises(MalformedResponse):
+        parse_esearch_json({"error": "API rate limit exceeded", "count": "4"})
+
+
+def test_esearch_posts_the_window_and_pages_through_the_hits(fake_eutils, monkeypatch):
+    monkeypatch.setattr("references.pubmed.ESEARCH_PAGE_SIZE", 2)
+    for n in range(5):
+        fake_eutils.add_search_hit("NCT00000101[si]", str(810_010 + n), datetime.date(2026, 11, 1))
+    client = make_client(fake_eutils)
+    result = client.esearch("NCT00000101[si]", mindate=datetime.date(2026, 10, 1), maxdate=datetime.date(2026, 11, 30))
+    assert result.pmids == ["810014", "810013", "810012", "810011", "810010"] and result.count == 5
+    requests = fake_eutils.esearch_requests()
+    assert [r.params["retstart"] for r in requests] == ["0", "2", "4"] and result.requests_made == 3
+    assert requests[0].method == "POST" and requests[0].params["api_key"] == "fake-api-key-123"
+
+
+def test_the_invalid_json_past_the_cap_is_retried_then_reported(fake_eutils, monkeypatch):
+    body = sample("pubmed_error_esearch_retstart_past_9998.json")
+    monkeypatch.setattr(type(fake_eutils), "answer", lambda self, request, fault: Reply(200, body, "application/json"))
+    with pytest.raises(UpstreamError, match="malformed JSON"):
+        make_client(fake_eutils).esearch("cancer", mindate=datetime.date(2026, 1, 1), maxdate=datetime.date(2026, 2, 1))

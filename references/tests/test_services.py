@@ -8,7 +8,8 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 
-from references.choices import SyncRunStatus, SyncStatus, SyncTrigger
+from her2kb.choices import SyncRunStatus, SyncTrigger
+from references.choices import SyncStatus
 from references.models import Reference, SyncRun
 from references.services import references_due_for_sync, references_sync_from_pubmed
 
@@ -29,7 +30,7 @@ def assert_accounted_for(run: SyncRun) -> None:
 
 def test_sync_creates_references_in_batches_of_200(pubmed_settings, fake_eutils):
     run = references_sync_from_pubmed(pmids=fake_pmids(450), trigger=SyncTrigger.COMMAND)
-    assert [len(r.pmids) for r in fake_eutils.efetch_requests()] == [200, 200, 50]
+    assert [len(r.listed("id")) for r in fake_eutils.efetch_requests()] == [200, 200, 50]
     assert (run.created, run.requests_made, run.retries, run.status) == (450, 3, 0, SyncRunStatus.SUCCEEDED)
     assert run.finished_at is not None and run.trigger == SyncTrigger.COMMAND
     reference = Reference.objects.get(pmid="800007")
@@ -159,7 +160,7 @@ def test_invalid_pmids_are_refused_before_anything_happens(pubmed_settings, fake
 def test_duplicate_pmids_are_fetched_once(pubmed_settings, fake_eutils):
     run = references_sync_from_pubmed(pmids=["800001", " 800001", 800001])
     assert (run.requested, run.created) == (1, 1)
-    assert fake_eutils.efetch_requests()[0].pmids == ["800001"]
+    assert fake_eutils.efetch_requests()[0].listed("id") == ["800001"]
 
 
 def test_stale_selection_uses_the_configured_age(pubmed_settings):

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from her2kb.cache import bump_data_version
-from references.choices import SyncTrigger
+from her2kb.choices import SyncTrigger
 from references.models import Reference, SyncRun
 from references.tasks import resync_stale_references, sync_references
 

@@ -11,16 +11,15 @@ from __future__ import annotations
 import json
 import math
 import time
-import uuid
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from references.choices import SyncTrigger
+from her2kb.choices import SyncTrigger
+from her2kb.ratelimit import interval_for, separate_limiter
 from references.pubmed import client_from_settings
-from references.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter, interval_for
 from references.services import references_sync_from_pubmed
 from references.tests.fake_eutils import FakeEutils
 
@@ -58,11 +57,7 @@ class BenchResult:
 
 def run_benchmark(*, count: int, rate: float, batch_size: int = 200, keep: bool = False) -> BenchResult:
     """Sync `count` synthetic PMIDs through a fresh fake server at `rate` requests/s; measure it."""
-    limiter: RateLimiter
-    if settings.REDIS_URL:  # the production path: the shared Redis limiter, on a key of its own
-        limiter = RedisRateLimiter(settings.REDIS_URL, f"her2kb:ratelimit:bench:{uuid.uuid4().hex}", rate)
-    else:
-        limiter = LocalRateLimiter(rate)
+    limiter = separate_limiter(rate, label="bench")  # the production path (Redis) when REDIS_URL is set
     pmids = [str(FIRST_FAKE_PMID + n) for n in range(count)]
     with FakeEutils(synthetic=True, rate_limit=rate) as fake:
         client = client_from_settings(base_url=fake.base_url, limiter=limiter, api_key="", email="")

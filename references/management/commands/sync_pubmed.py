@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from references.choices import SyncTrigger
+from her2kb.choices import SyncTrigger
 from references.models import Reference
 from references.services import normalise_pmids, references_due_for_sync, references_sync_from_pubmed
 

@@ -9,10 +9,17 @@ import uuid
 import pytest
 import requests
 
-from references.ratelimit import LocalRateLimiter, RedisRateLimiter, eutils_limiter_key, limiter_from_settings
-from references.tests.fake_eutils import FakeEutils
+from her2kb.ratelimit import LocalRateLimiter, RedisRateLimiter, limiter_from_settings, limiter_key
+from her2kb.tests.fake_upstream import FakeUpstream, LoggedRequest, Reply
 
 RATE = 10  # NCBI's limit with an API key
+
+
+class CountingFake(FakeUpstream):
+    """An upstream that answers every request with 200, or 429 above its rate limit."""
+
+    def answer(self, request: LoggedRequest, fault: str) -> Reply:
+        return Reply(200, b"ok", "text/plain")
 
 
 def assert_never_faster_than(arrivals: list[float], rate: int) -> None:
@@ -33,8 +40,8 @@ def redis_worker(redis_url: str, key: str, url: str, worker: str, count: int) ->
     send_requests(RedisRateLimiter(redis_url, key, RATE), url, worker, count)
 
 
-def check_two_workers(fake: FakeEutils, per_worker: int) -> None:
-    served = fake.efetch_requests()
+def check_two_workers(fake: FakeUpstream, per_worker: int) -> None:
+    served = fake.requests_to("/")
     assert len(served) == 2 * per_worker
     assert all(r.status == 200 for r in served), "the fake server (which enforces the rate) answered 429"
     assert_never_faster_than([r.at for r in served], RATE)
@@ -45,8 +52,8 @@ def check_two_workers(fake: FakeEutils, per_worker: int) -> None:
 
 def test_local_limiter_holds_for_two_threads():
     limiter = LocalRateLimiter(RATE)
-    with FakeEutils(rate_limit=RATE) as fake:
-        url = fake.base_url + "efetch.fcgi"
+    with CountingFake(rate_limit=RATE) as fake:
+        url = fake.base_url
         threads = [threading.Thread(target=send_requests, args=(limiter, url, w, 8)) for w in ("a", "b")]
         for thread in threads:
             thread.start()
@@ -58,8 +65,8 @@ def test_local_limiter_holds_for_two_threads():
 def test_redis_limiter_holds_for_two_worker_processes(redis_url):
     key = f"her2kb:ratelimit:test:{uuid.uuid4().hex}"
     context = multiprocessing.get_context("spawn")  # fresh interpreters, like separate Celery workers
-    with FakeEutils(rate_limit=RATE) as fake:
-        url = fake.base_url + "efetch.fcgi"
+    with CountingFake(rate_limit=RATE) as fake:
+        url = fake.base_url
         workers = [context.Process(target=redis_worker, args=(redis_url, key, url, w, 8)) for w in ("a", "b")]
         for worker in workers:
             worker.start()
@@ -71,8 +78,8 @@ def test_redis_limiter_holds_for_two_worker_processes(redis_url):
 
 def test_limiter_without_margin_would_be_caught_by_the_check():
     """The assertion above is not vacuous: unlimited senders do break it."""
-    with FakeEutils() as fake:
-        url = fake.base_url + "efetch.fcgi"
+    with CountingFake() as fake:
+        url = fake.base_url
 
         class NoLimit:
             def acquire(self) -> float:
@@ -80,20 +87,20 @@ def test_limiter_without_margin_would_be_caught_by_the_check():
 
         send_requests(NoLimit(), url, "a", RATE + 1)
         with pytest.raises(AssertionError):
-            assert_never_faster_than([r.at for r in fake.efetch_requests()], RATE)
+            assert_never_faster_than([r.at for r in fake.requests_to("/")], RATE)
 
 
-def test_embedded_setup_uses_one_in_process_limiter(settings):
+def test_embedded_setup_uses_one_in_process_limiter_per_upstream(settings):
     settings.REDIS_URL = ""
-    settings.PUBMED_REQUESTS_PER_SECOND = 3.0
-    first, second = limiter_from_settings(), limiter_from_settings()
+    first, second = limiter_from_settings("eutils", 3.0), limiter_from_settings("eutils", 3.0)
     assert isinstance(first, LocalRateLimiter) and first is second
     assert first.interval == pytest.approx(1.1 / 3)
+    assert limiter_from_settings("openfda", 4.0) is not first  # each upstream keeps its own schedule
 
 
 def test_with_redis_every_process_shares_the_bucket_of_its_api_key(settings, redis_url):
-    settings.NCBI_API_KEY = "fake-api-key-123"
-    limiter = limiter_from_settings()
+    limiter = limiter_from_settings("eutils", 10.0, "fake-api-key-123")
     assert isinstance(limiter, RedisRateLimiter)
-    assert limiter.key == eutils_limiter_key("fake-api-key-123")
+    assert limiter.key == limiter_key("eutils", "fake-api-key-123")
     assert "fake-api-key-123" not in limiter.key  # the key itself never lands in Redis
+    assert limiter_key("openfda", "fake-api-key-123") != limiter.key

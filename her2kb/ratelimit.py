@@ -1,8 +1,9 @@
 """
 Request spacing for upstream APIs, shared by every worker when it lives in Redis.
 
-NCBI allows 3 requests/s per IP without an API key and 10/s per key, counted across all our workers together;
-Celery's own `rate_limit` is per worker, so it cannot enforce that. Both limiters below hand out evenly spaced
+Upstreams count requests across all our workers together (NCBI: 3 requests/s per IP without an API key, 10/s
+per key; openFDA: 240/minute; ClinicalTrials.gov asks for restraint); Celery's own `rate_limit` is per worker,
+so it cannot enforce that. Both limiters below hand out evenly spaced
 time slots: each `acquire()` reserves the next free slot (at least `interval` after the previous one) and sleeps
 until it. In Redis the reservation is one atomic Lua script using the Redis server's clock, so workers on
 different hosts share one schedule and their own clocks do not matter.
@@ -95,23 +96,36 @@ class RedisRateLimiter:
         return wait
 
 
-def eutils_limiter_key(api_key: str) -> str:
-    """NCBI counts per API key (or per IP without one); the key itself is hashed, never stored in Redis names."""
-    who = hashlib.sha256(api_key.encode()).hexdigest()[:16] if api_key else "no-key"
-    return f"her2kb:ratelimit:eutils:{who}"
+def limiter_key(service: str, identity: str = "") -> str:
+    """The Redis key of one upstream's schedule. Upstreams count per API key (or per IP without one); the key
+    itself is hashed, never stored in Redis names."""
+    who = hashlib.sha256(identity.encode()).hexdigest()[:16] if identity else "no-key"
+    return f"her2kb:ratelimit:{service}:{who}"
 
 
-_local_limiters: dict[float, LocalRateLimiter] = {}
+_local_limiters: dict[tuple[str, str, float], LocalRateLimiter] = {}
 _local_lock = threading.Lock()
 
 
-def limiter_from_settings() -> RateLimiter:
-    """Redis-backed when REDIS_URL is set (so the limit holds across workers), in-process otherwise."""
+def limiter_from_settings(service: str, rate_per_second: float, identity: str = "") -> RateLimiter:
+    """The limiter of one upstream (`service`, e.g. "eutils"), for the caller identified by `identity` (its API key,
+    if any). Redis-backed when REDIS_URL is set (so the limit holds across workers), in-process otherwise."""
     from django.conf import settings
 
-    rate = settings.PUBMED_REQUESTS_PER_SECOND
     if settings.REDIS_URL:
-        return RedisRateLimiter(settings.REDIS_URL, eutils_limiter_key(settings.NCBI_API_KEY), rate)
-    # One limiter per rate per process, so consecutive syncs in one process share a schedule too.
+        return RedisRateLimiter(settings.REDIS_URL, limiter_key(service, identity), rate_per_second)
+    # One limiter per upstream, identity and rate per process, so consecutive syncs in one process share a schedule.
     with _local_lock:
-        return _local_limiters.setdefault(rate, LocalRateLimiter(rate))
+        return _local_limiters.setdefault((service, identity, rate_per_second), LocalRateLimiter(rate_per_second))
+
+
+def separate_limiter(rate_per_second: float, *, label: str) -> RateLimiter:
+    """A limiter with a schedule of its own (benchmarks), shared by nothing else: in Redis on a fresh key when
+    REDIS_URL is set (the production path), in-process otherwise."""
+    import uuid
+
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        return RedisRateLimiter(settings.REDIS_URL, f"her2kb:ratelimit:{label}:{uuid.uuid4().hex}", rate_per_second)
+    return LocalRateLimiter(rate_per_second)
