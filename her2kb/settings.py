@@ -264,6 +264,9 @@ API_THROTTLE_RATES = {
 # API responses are cached (Redis, or local memory) for this long under the data version, which every curated
 # write bumps: an edit shows at once. Each request is still validated and throttled first. 0 turns it off.
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
+# Anonymous HTML pages are cached the same way (her2kb.middleware.PublicPageCacheMiddleware). 0 turns it off:
+# the benchmark's cold server does, so that every page it measures is rendered from the database.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 # django-filter: the "no filter" option of a choice filter, in pages and in the browsable API.
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 REST_FRAMEWORK = {
