@@ -194,6 +194,10 @@ RELEASES_DIR = Path(env.str("RELEASES_DIR", default=str(VAR_DIR / "releases")))
 # The bulk export (/api/v1/export/) is written here once per dataset state and streamed from the file. Several
 # web servers sharing this folder (a volume) build each state once between them; a private folder works too.
 EXPORTS_DIR = Path(env.str("EXPORTS_DIR", default=str(VAR_DIR / "exports")))
+# A new state's file is built in the background (a Celery task) while the previous file is served. With tasks
+# run in-process (no Redis: no worker) a thread beside the request builds it instead; under pytest the eager
+# task builds it at once, so tests see the new file.
+EXPORT_BUILD_IN_THREAD = CELERY_TASK_ALWAYS_EAGER and not TESTING
 
 # ---------------------------------------------------------------------------------------------
 # Internationalisation, static files
