@@ -123,7 +123,12 @@ class Trial(TimestampedModel, ReviewedModel):
                 violation_error_message="An NCT number is 'NCT' followed by exactly 8 digits.",
             ),
         ]
-        indexes = [models.Index(Lower("acronym"), name="trial_acronym_lower_idx")]
+        indexes = [
+            models.Index(Lower("acronym"), name="trial_acronym_lower_idx"),
+            # The lists' order (acronym, NCT number, then the key that makes pages stable), with the key in the
+            # index: a deep page's keys come from an index-only scan (her2kb.paginators).
+            models.Index(fields=["acronym", "nct_id", "id"], name="trial_list_order_idx"),
+        ]
 
     def __str__(self) -> str:
         if self.acronym and self.nct_id:
