@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('drugs', '0010_filter_indexes'),
-        ('references', '0009_index_last_synced_at'),
-        ('trials', '0007_filter_indexes'),
+        ("drugs", "0010_filter_indexes"),
+        ("references", "0009_index_last_synced_at"),
+        ("trials", "0007_filter_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='trial',
-            index=models.Index(fields=['acronym', 'nct_id', 'id'], name='trial_list_order_idx'),
+            model_name="trial",
+            index=models.Index(fields=["acronym", "nct_id", "id"], name="trial_list_order_idx"),
         ),
     ]
