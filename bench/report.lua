@@ -1,9 +1,26 @@
--- wrk script: cycles through the paths given after "--" and prints one JSON summary line at the end.
+-- wrk script: cycles through paths and prints one JSON summary line at the end.
+-- The paths come after "--": either the paths themselves, or "--file" and a file with one path per line
+-- (the cold mix: thousands of URLs). Each thread starts at its own place in the list, so two threads do
+-- not walk the same URLs side by side.
+local threads = 0
+
+function setup(thread)
+  thread:set("thread_number", threads)
+  threads = threads + 1
+end
+
 local paths = {}
 local counter = 0
 
 function init(args)
-  for i = 1, #args do paths[#paths + 1] = args[i] end
+  if args[1] == "--file" then
+    for line in io.lines(args[2]) do
+      if line ~= "" then paths[#paths + 1] = line end
+    end
+  else
+    for i = 1, #args do paths[#paths + 1] = args[i] end
+  end
+  counter = (thread_number or 0) * math.floor(#paths / 2)
 end
 
 function request()

@@ -1,16 +1,28 @@
 """
 The benchmark behind `make bench`: scale data, the site under gunicorn with production settings, wrk load.
 
-Runs against the configured database (DATABASE_URL, else the embedded SQLite). Prints a table and writes
-bench-results/latest.json. Speed goals live here, never in tests.
+Runs against the configured database (DATABASE_URL, else the embedded SQLite) and cache (REDIS_URL, else
+local memory). For each scale it measures every target twice:
 
-    make bench                         # full size: ~200 drugs, 5,000 approvals, 20,000 trials, 200,000 references
-    make bench BENCH_ARGS="--small"    # a quick run with a tenth of the data and shorter runs
+- cached: the same URL again and again, as a cache sees it;
+- cold: every request a URL the cache has not seen — thousands of distinct filter, ordering, page and search
+  combinations drawn from the data with Zipf weights (`manage.py bench_cold_urls`), sent to a server whose
+  response caches are off, so each one is rendered from the database.
+
+Then the bulk export, a 32-connection load run over the cold mix, and (once) the PubMed sync. Prints the
+tables with the goals of issue 18 and writes bench-results/latest.json and latest.md. Speed goals live
+here, never in tests.
+
+    make bench                                   # a tenth, then full scale (200,000 references)
+    make bench BENCH_ARGS="--small"              # a quick run: a tenth only, shorter runs
+    make bench BENCH_ARGS="--scales tenth"       # a tenth only, full-length runs
+    make bench BENCH_ARGS="--huge"               # also ten times full scale (2,000,000 references: hours)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -21,13 +33,19 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+
+import goals
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 RESULTS = ROOT / "bench-results"
 LUA = ROOT / "bench" / "report.lua"
+# The full-scale dataset; each scale is a multiple of it.
+FULL_SIZES = {"drugs": 200, "approvals": 5000, "trials": 20000, "outcomes": 60000, "references": 200000}
 
 
 def manage(*args: str, env: dict | None = None, capture: bool = False) -> subprocess.CompletedProcess:
@@ -73,6 +91,10 @@ def production_env() -> dict:
     return env
 
 
+# The cold server: the same site with its response caches off, so every request renders from the database.
+COLD_ENV = {"PAGE_CACHE_SECONDS": "0", "API_CACHE_SECONDS": "0"}
+
+
 def wait_until_up(url: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -86,6 +108,51 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
 
 # Gunicorn's worker timeout in the benchmark, and how long the first (building) export request may take.
 EXPORT_TIMEOUT_SECONDS = 600
+
+
+@contextlib.contextmanager
+def serving(workers: int, extra_env: dict | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The site under gunicorn with production settings on a free loopback port, until the block ends."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "her2kb.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--timeout",
+            str(EXPORT_TIMEOUT_SECONDS),
+        ],
+        cwd=ROOT,
+        env=production_env() | (extra_env or {}),
+        start_new_session=True,
+    )
+    try:
+        wait_until_up(base + "/healthz")
+        yield base, server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def worker_peak_memory_mb(server: subprocess.Popen) -> float | None:
+    """The largest peak resident memory (VmHWM) of gunicorn's worker processes, in MB (Linux only)."""
+    peaks = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue  # the process ended meanwhile
+        if fields.get("PPid", "").strip() == str(server.pid) and "VmHWM" in fields:
+            peaks.append(int(fields["VmHWM"].split()[0]) / 1024)
+    return max(peaks) if peaks else None
 
 
 def first_request(url: str, timeout: float = 120) -> float:
@@ -144,10 +211,14 @@ def pick_targets(base: str) -> dict[str, str]:
     return targets
 
 
-def run_wrk(base: str, paths: list[str], connections: int, seconds: int, timeout: int = 10) -> dict:
+def run_wrk(
+    base: str, paths: list[str] | Path, connections: int, seconds: int, timeout: int = 10, threads: int = 2
+) -> dict:
+    """wrk over `paths` (a list, or a file of one path per line), with the summary of report.lua."""
+    path_args = ["--file", str(paths)] if isinstance(paths, Path) else list(paths)
     command = [
         "wrk",
-        f"-t{min(2, connections)}",
+        f"-t{min(threads, connections)}",
         f"-c{connections}",
         f"-d{seconds}s",
         "--latency",
@@ -157,7 +228,7 @@ def run_wrk(base: str, paths: list[str], connections: int, seconds: int, timeout
         str(LUA),
         base,
         "--",
-        *paths,
+        *path_args,
     ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     line = next(line for line in output.splitlines() if line.startswith("BENCH_JSON "))
@@ -166,108 +237,203 @@ def run_wrk(base: str, paths: list[str], connections: int, seconds: int, timeout
     return result
 
 
+def interleaved(mixes: dict[str, list[str]]) -> list[str]:
+    """Every target's cold URLs, taken in turn: the load run's mix."""
+    longest = max((len(urls) for urls in mixes.values()), default=0)
+    return [urls[i] for i in range(longest) for urls in mixes.values() if i < len(urls)]
+
+
+def measure_scale(scale: str, options: argparse.Namespace, report: dict) -> dict:
+    """Generate the data of one scale and measure every target cached and cold, the export and a load run."""
+    measured: dict = {"sizes": {name: int(count * goals.SCALES[scale]) for name, count in FULL_SIZES.items()}}
+    if not options.skip_generate:
+        print(f"[{scale}] Generating the scale dataset (marked bench-, never exported): {measured['sizes']}")
+        args = [f"--{name}={count}" for name, count in measured["sizes"].items()]
+        measured["generate_seconds"] = round(timed("generate_bench_data", *args), 1)
+    seconds, cold_seconds = report["seconds_per_target"], report["cold_seconds_per_target"]
+    mixes = json.loads(manage("bench_cold_urls", "--count", str(options.cold_urls), capture=True).stdout)
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        print(f"[{scale}] Cached: each target's URL again and again ({options.connections} connections, {seconds} s)")
+        with celery_worker(), serving(options.workers) as (base, server):
+            targets = pick_targets(base)
+            for name, path in targets.items():
+                first_ms = first_request(base + path)  # renders it once and fails fast on a broken target
+                cached = run_wrk(base, [path], options.connections, seconds) | {"path": path, "first_ms": first_ms}
+                cached["ratio_to_healthz"] = None
+                results[name] = {"cached": cached}
+                print(f"  {name:<28} {cached['rps']:>8.1f} req/s, p95 {cached['p95_ms']:.1f} ms")
+            floor = results["healthz (floor)"]["cached"]["rps"]
+            for result in results.values():
+                result["cached"]["ratio_to_healthz"] = round(result["cached"]["rps"] / floor, 3) if floor else None
+            measured["export"] = measure_export(base, server, small=options.small)
+
+        print(
+            f"[{scale}] Cold: distinct URLs, response caches off ({options.connections} connections, {cold_seconds} s)"
+        )
+        with serving(options.workers, COLD_ENV) as (base, server):
+            for number, (name, urls) in enumerate(mixes.items()):
+                if name not in results:
+                    continue
+                path_file = Path(scratch) / f"cold-{number}.txt"
+                path_file.write_text("\n".join(urls) + "\n")
+                cold = run_wrk(base, path_file, options.connections, cold_seconds) | {"distinct_urls": len(urls)}
+                results[name]["cold"] = cold
+                print(f"  {name:<28} {cold['rps']:>8.1f} req/s, p95 {cold['p95_ms']:.1f} ms over {len(urls)} URLs")
+            load_seconds = 6 if options.small else 30
+            print(f"[{scale}] Load run: 32 connections, {load_seconds} s, the cold mix of every target in turn")
+            mix_file = Path(scratch) / "cold-mix.txt"
+            mix_file.write_text("\n".join(interleaved({n: u for n, u in mixes.items() if n in results})) + "\n")
+            measured["load_run"] = run_wrk(base, mix_file, 32, load_seconds) | {"seconds": load_seconds}
+    measured["targets"] = results
+    return measured
+
+
+def download(url: str, timeout: float = EXPORT_TIMEOUT_SECONDS) -> tuple[int, str, float]:
+    """(status, X-Export-Version, milliseconds) of one whole download of `url`; the version is empty while the
+    file served is not the current state's (a newer one is pending)."""
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            while response.read(1 << 20):
+                pass
+            status, version = response.status, response.headers.get("X-Export-Version", "")
+            if response.headers.get("X-Export-Pending-Version"):
+                version = ""
+    except urllib.error.HTTPError as error:
+        status, version = error.code, ""
+    return status, version, (time.perf_counter() - started) * 1000
+
+
+def touch_a_generated_record() -> None:
+    """A curator-like edit of one generated record: the dataset's state changes, so the export must be rebuilt."""
+    manage(
+        "shell",
+        "-c",
+        "from drugs.models import Drug; Drug.objects.filter(slug__startswith='bench-').order_by('pk').first().save()",
+        capture=True,
+    )
+
+
+def wait_for_new_export(url: str, old_version: str, timeout: float) -> tuple[float, float, int]:
+    """Download `url` again and again until it serves a version other than `old_version`: (seconds until it
+    did, the longest request meanwhile in ms, requests made). The build runs in the background meanwhile."""
+    started, longest, requests = time.perf_counter(), 0.0, 0
+    while time.perf_counter() - started < timeout:
+        status, version, ms = download(url)
+        requests += 1
+        longest = max(longest, ms)
+        if status == 200 and version and version != old_version:  # the current state's file
+            return time.perf_counter() - started, longest, requests
+        if status not in (200, 503):
+            raise SystemExit(f"The export answered {status} during a rebuild")
+        time.sleep(0.2)
+    raise SystemExit(f"The export was not rebuilt within {timeout:.0f} s")
+
+
+def measure_export(base: str, server: subprocess.Popen, *, small: bool) -> dict:
+    """The bulk export: its first build, downloads by one client, then a rebuild after an edit — the requests
+    during the rebuild are served the previous file and must not wait for the build."""
+    url = base + "/api/v1/export/"
+    first_build_seconds, _, _ = wait_for_new_export(url, "", EXPORT_TIMEOUT_SECONDS)
+    downloads = run_wrk(base, ["/api/v1/export/"], 1, 10 if small else 30, timeout=120)
+    _, version, _ = download(url)
+    touch_a_generated_record()
+    build_seconds, longest_ms, requests = wait_for_new_export(url, version, EXPORT_TIMEOUT_SECONDS)
+    size_mb = int(urllib.request.urlopen(url, timeout=60).headers.get("Content-Length", 0)) / 1e6
+    print(
+        f"  export ({size_mb:.0f} MB): first build {first_build_seconds:.1f} s; rebuild after an edit "
+        f"{build_seconds:.1f} s, longest of {requests} requests meanwhile {longest_ms:.0f} ms; "
+        f"a normal download at most {downloads['max_ms']:.0f} ms"
+    )
+    return {
+        "size_mb": size_mb,
+        "first_build_seconds": first_build_seconds,
+        "build_seconds": build_seconds,
+        "download": downloads,
+        "normal_download_max_ms": downloads["max_ms"],
+        "longest_request_during_rebuild_ms": longest_ms,
+        "requests_during_rebuild": requests,
+        "web_worker_peak_mb": worker_peak_memory_mb(server),
+    }
+
+
+@contextlib.contextmanager
+def celery_worker() -> Iterator[None]:
+    """A Celery worker beside gunicorn when there is a broker (REDIS_URL): it builds the export. Without one,
+    tasks run in-process and a thread in the web worker builds it."""
+    if not os.environ.get("REDIS_URL"):
+        yield
+        return
+    worker = subprocess.Popen(
+        [PYTHON, "-m", "celery", "-A", "her2kb", "worker", "--concurrency", "1", "--loglevel", "WARNING"],
+        cwd=ROOT,
+        env=production_env(),
+        start_new_session=True,
+    )
+    try:
+        yield
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=60)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--small", action="store_true", help="A tenth of the data, 3 s per target.")
+    parser.add_argument("--scales", default="tenth,full", help="Comma-separated, of: " + ", ".join(goals.SCALES))
+    parser.add_argument("--huge", action="store_true", help="Also ten times full scale (2,000,000 references).")
+    parser.add_argument("--small", action="store_true", help="A tenth of the data only, 3 s per target.")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--skip-generate", action="store_true", help="Reuse the generated data already there.")
+    parser.add_argument("--seconds", type=int, default=10, help="Seconds per target, cached.")
+    parser.add_argument("--cold-seconds", type=int, default=10, help="Seconds per target, cold.")
+    parser.add_argument("--cold-urls", type=int, default=3000, help="Distinct cold URLs per target (at most).")
+    parser.add_argument("--skip-generate", action="store_true", help="Reuse the generated data (one scale only).")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
     options = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: `apt-get install wrk` (Debian) or your OS's package.")
-    scale = 10 if options.small else 1
-    seconds = 3 if options.small else options.seconds
+    scales = ["tenth"] if options.small else [scale.strip() for scale in options.scales.split(",") if scale.strip()]
+    if options.huge and "ten" not in scales:
+        scales.append("ten")
+    unknown = [scale for scale in scales if scale not in goals.SCALES]
+    if unknown:
+        raise SystemExit(f"Unknown scale {', '.join(unknown)}: choose from {', '.join(goals.SCALES)}.")
+    if options.skip_generate and len(scales) > 1:
+        raise SystemExit("--skip-generate reuses one dataset: give a single scale.")
+    scales.sort(key=list(goals.SCALES).index)
     report: dict = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "database": os.environ.get("DATABASE_URL", "embedded SQLite").split("@")[-1],
         "cache": "Redis" if os.environ.get("REDIS_URL") else "local memory (one per gunicorn worker)",
-        "scale": "small (a tenth)" if options.small else "full",
+        "command": "make bench" + (f" BENCH_ARGS='{' '.join(sys.argv[1:])}'" if sys.argv[1:] else ""),
         "concurrency": options.connections,
-        "seconds_per_target": seconds,
+        "seconds_per_target": 3 if options.small else options.seconds,
+        "cold_seconds_per_target": 4 if options.small else options.cold_seconds,
+        "scales": {},
     }
 
-    print("1/6 Migrating and timing the curated dataset load")
+    print("Migrating and timing the curated dataset load")
     manage("migrate", "--noinput", "-v0")
     with tempfile.TemporaryDirectory() as scratch:
         fresh = production_env() | {"DATABASE_URL": f"sqlite:///{scratch}/fresh.sqlite3"}
         manage("migrate", "--noinput", "-v0", env=fresh)
         report["curated_load_seconds_fresh_sqlite"] = round(timed("load_her2kb", env=fresh), 2)
     report["curated_load_seconds_configured_db"] = round(timed("load_her2kb"), 2)
-
-    if not options.skip_generate:
-        print("2/6 Generating the scale dataset (marked bench-, never exported)")
-        sizes = {"drugs": 200, "approvals": 5000, "trials": 20000, "outcomes": 60000, "references": 200000}
-        args = [f"--{name}={count // scale}" for name, count in sizes.items()]
-        report["generate_seconds"] = round(timed("generate_bench_data", *args), 1)
     manage("collectstatic", "--noinput", "-v0")
 
-    print("3/6 Serving with gunicorn (production settings) and driving it with wrk")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "her2kb.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(options.workers),
-            "--log-level",
-            "warning",
-            "--timeout",
-            str(EXPORT_TIMEOUT_SECONDS),
-        ],
-        cwd=ROOT,
-        env=production_env(),
-        start_new_session=True,
-    )
-    try:
-        wait_until_up(base + "/healthz")
-        targets = pick_targets(base)
-        # The first request of each target renders it from the database (nothing cached yet): its time is the
-        # uncached cost. It also warms the caches and fails fast on a broken target.
-        first_request_ms = {name: first_request(base + path) for name, path in targets.items()}
-        results = {}
-        for name, path in targets.items():
-            results[name] = run_wrk(base, [path], options.connections, seconds) | {"path": path}
-            results[name]["first_request_ms"] = first_request_ms[name]
-            print(f"  {name:<28} {results[name]['rps']:>8.1f} req/s (first request {first_request_ms[name]:.0f} ms)")
-        # The bulk export is a large download, not a page: one client at a time, measured last so that its
-        # long requests cannot hold the workers while the other targets are measured. Its first request builds
-        # the file that later requests stream.
-        export_path = "/api/v1/export/"
-        export_first_ms = first_request(base + export_path, timeout=EXPORT_TIMEOUT_SECONDS)
-        export_seconds = 20 if options.small else 60
-        export = run_wrk(base, [export_path], 1, export_seconds, timeout=120)
-        name = "API export (bulk, 1 client)"
-        results[name] = export | {"path": export_path, "first_request_ms": export_first_ms}
-        print(f"  {name:<28} {export['rps']:>8.1f} req/s (first request {export_first_ms:.0f} ms)")
-        floor = results["healthz (floor)"]["rps"]
-        for result in results.values():
-            result["ratio_to_healthz"] = round(result["rps"] / floor, 3) if floor else None
-        report["targets"] = results
+    for scale in scales:
+        report["scales"][scale] = measure_scale(scale, options, report)
 
-        print("4/6 Load run: 32 connections, 30 s, every page and API list in rotation")
-        load_seconds = 6 if options.small else 30
-        time.sleep(2)  # let the last export finish
-        report["load_run"] = run_wrk(base, list(targets.values()), 32, load_seconds) | {"seconds": load_seconds}
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-
-    print("5/6 PubMed sync benchmark through the local fake E-utilities")
-    count = 1000 if options.small else 10000
+    count = 10000 if goals.SCALES[scales[-1]] >= 1 else 1000
+    print(f"PubMed sync benchmark of {count} records through the local fake E-utilities")
     try:
         out = manage("bench_pubmed_sync", "--count", str(count), "--json", capture=True).stdout
         report["pubmed_sync"] = json.loads(out.strip().splitlines()[-1])
     except (subprocess.CalledProcessError, ValueError) as error:
         report["pubmed_sync"] = {"error": str(error)}
 
-    print("6/6 Watchers (ClinicalTrials.gov, PubMed literature, openFDA) through their local fakes")
+    print("Watchers (ClinicalTrials.gov, PubMed literature, openFDA) through their local fakes")
     sizes = ["--trials", "300", "--searches", "9", "--fda", "30"] if options.small else []
     try:
         out = manage("bench_watchers", *sizes, "--json", capture=True).stdout
@@ -277,53 +443,14 @@ def main() -> None:
 
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
-    table = render_table(report)
+    table = goals.render(report)
     (RESULTS / "latest.md").write_text(table)
     print()
     print(table)
     print(f"Written to {RESULTS / 'latest.json'}")
-    load = report["load_run"]
-    if load["errors"]:
-        raise SystemExit(f"The load run had {load['errors']} errors")
-
-
-def render_table(report: dict) -> str:
-    lines = [
-        f"Benchmark {report['started']} — {report['machine']['cpus']} CPUs, Python {report['machine']['python']}, "
-        f"database {report['database']}, cache {report['cache']}, {report['scale']} scale data, "
-        f"{report['concurrency']} connections, {report['seconds_per_target']} s each",
-        "",
-        "| target | req/s | p50 ms | p95 ms | p99 ms | errors | × healthz | first request ms |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for name, r in report["targets"].items():
-        lines.append(
-            f"| {name} | {r['rps']:.1f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | "
-            f"{r['errors']} | {r['ratio_to_healthz']:.3f} | {r['first_request_ms']:.0f} |"
-        )
-    load = report["load_run"]
-    lines += [
-        "",
-        f"Load run: 32 connections for {load['seconds']} s over all targets: {load['requests']} requests, "
-        f"{load['rps']:.1f} req/s, p99 {load['p99_ms']:.1f} ms, **{load['errors']} errors**.",
-        f"Curated dataset load: {report['curated_load_seconds_fresh_sqlite']} s into a fresh SQLite database, "
-        f"{report['curated_load_seconds_configured_db']} s re-load (unchanged) into the configured one.",
-    ]
-    sync = report.get("pubmed_sync", {})
-    if "error" in sync:
-        lines.append(f"PubMed sync benchmark failed: {sync['error']}")
-    else:
-        lines.append("PubMed sync: " + ", ".join(f"{key} {value}" for key, value in sync.items()))
-    watchers = report.get("watchers", {})
-    if "error" in watchers:
-        lines.append(f"Watcher benchmark failed: {watchers['error']}")
-    for name, bench in watchers.items() if "error" not in watchers else []:
-        lines.append(
-            f"{name}: {bench['items']} items, requests {bench['requests_made']} (goal {bench['requests_goal']}), "
-            f"429s {bench['rate_limited']}, wall {bench['wall_seconds']:.2f} s (rate-limit floor "
-            f"{bench['floor_seconds']:.2f} s at {bench['rate_per_second']:g} requests/s), failed {bench['failed']}"
-        )
-    return "\n".join(lines) + "\n"
+    errors = sum(measured["load_run"]["errors"] for measured in report["scales"].values())
+    if errors:
+        raise SystemExit(f"The load runs had {errors} errors")
 
 
 if __name__ == "__main__":

@@ -7,11 +7,11 @@ from urllib.parse import quote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
+from her2kb.links import link
 from her2kb.models import (
     ReviewedModel,
     SourceCheck,
@@ -19,6 +19,7 @@ from her2kb.models import (
     WatchRunBase,
     checked_through,
     prefetch_joined,
+    prefetch_listed,
 )
 from her2kb.validators import DRUG_IDENTIFIER_RULES, validate_source_urls
 
@@ -212,7 +213,7 @@ class Drug(TimestampedModel, ReviewedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("drugs:drug_detail", kwargs={"slug": self.slug})
+        return link("drugs:drug_detail", "slug", self.slug)
 
     def clean(self) -> None:
         if self.biosimilar_of_id and self.biosimilar_of_id == self.pk:
@@ -273,8 +274,10 @@ class ApprovalQuerySet(models.QuerySet):
         return self.select_related("drug").prefetch_related("pivotal_trials")
 
     def for_api(self) -> ApprovalQuerySet:
-        """Everything the API shows for an approval, in a constant number of queries."""
-        return self.select_related("drug").prefetch_related("pivotal_trials", "references")
+        """Everything the API shows for an approval, in a constant number of queries, in plain lists."""
+        return self.select_related("drug").prefetch_related(
+            prefetch_listed(Approval, "pivotal_trials"), prefetch_listed(Approval, "references")
+        )
 
     def without_sources(self) -> ApprovalQuerySet:
         """Approvals that cite no source document: a provenance gap for curators to fix."""

@@ -43,11 +43,13 @@ class DrugDetailView(DetailView):
 
 
 class ApprovalListView(FilteredListView):
-    """Every approval across drugs, filtered by ApprovalFilterSet, with a timeline of the ones shown."""
+    """Every approval across drugs, filtered by ApprovalFilterSet, 100 to a page, with a timeline of the ones
+    shown."""
 
     queryset = Approval.objects.for_list().with_pivotal_results().latest_first()
     filterset_class = ApprovalFilterSet
     form_fields = ("tumour_type", "her2_status", "agency", "setting", "drug_class", "approval_type", "year")
+    paginate_by = 100
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -5,8 +5,11 @@ The cache only ever holds copies (rendered pages, API responses, throttle counte
 take the site down: pages and the API keep serving from the database while Redis is away.
 """
 
+import hashlib
 import logging
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
@@ -14,6 +17,7 @@ from django.db import transaction
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # After a failure, skip Redis for this long rather than paying a connection timeout on every request.
 BACKOFF_SECONDS = 5.0
@@ -94,3 +98,23 @@ def invalidate_public_caches(sender, **kwargs) -> None:
         # Again once the write commits: a request served between the signal and the commit read the old rows and
         # may have cached them under the new version.
         transaction.on_commit(bump_data_version)
+
+
+# How long a value computed from the data is kept when nothing changes (a change drops it at once).
+DATA_CACHE_SECONDS = 3600
+
+
+def cached_for_data_version(name: str, compute: Callable[[], T], *, timeout: int = DATA_CACHE_SECONDS) -> T:
+    """
+    `compute()`, kept in the cache under the data version: the home page's counts, a filtered list's row count.
+    A URL nobody asked for yet still finds what it shares with others (the same counts, the same filter's
+    total), and a curator's edit drops all of it at once, as it drops the cached pages.
+    """
+    from django.core.cache import cache
+
+    key = f"her2kb:data:{data_version()}:{hashlib.sha256(name.encode()).hexdigest()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Case, FloatField, Model, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression
 
 DOCUMENT_COLUMN = "search_document"
 # Stemmed English for prose; the migrations use the same configuration for the text columns.
@@ -28,12 +28,39 @@ def uses_full_text_search() -> bool:
     return connection.vendor == "postgresql"
 
 
-def search_document(model: type[Model]) -> RawSQL:
-    """The model's stored `search_document` column (PostgreSQL only), for `.alias()` or `.annotate()`."""
-    from django.contrib.postgres.search import SearchVectorField
+class DocumentColumn(Expression):
+    """
+    The stored `search_document` column of the query's own table. Unlike a raw `"table"."search_document"`, it
+    follows the table's alias, so a query that uses it can also run as a subquery (where Django renames the
+    table U0): the column then belongs to the subquery, not to the query around it.
+    """
 
-    column = f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name(DOCUMENT_COLUMN)}"
-    return RawSQL(column, [], output_field=SearchVectorField())
+    def __init__(self, alias: str | None = None) -> None:
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(output_field=SearchVectorField())
+        self.alias = alias
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        resolved = self.copy()
+        resolved.alias = query.get_initial_alias()
+        return resolved
+
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def get_group_by_cols(self):
+        return [self]
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name_unless_alias(self.alias)}.{connection.ops.quote_name(DOCUMENT_COLUMN)}", []
+
+
+def search_document(model: type[Model]) -> DocumentColumn:
+    """The model's stored `search_document` column (PostgreSQL only), for `.alias()` or `.annotate()`."""
+    return DocumentColumn()
 
 
 def filter_full_text(queryset: QuerySet, text: str, *, or_matching: Q) -> QuerySet:
@@ -54,6 +81,23 @@ def text_rank(model: type[Model], text: str):
     from django.contrib.postgres.search import SearchRank
 
     return SearchRank(search_document(model), web_search_query(text))
+
+
+# Full-text ranking reads every matching row's document: a broad word ("trastuzumab") matches most abstracts.
+# Search ranks only this many candidates, the newest matches, which is where the best answers are.
+RANKED_CANDIDATES = 1000
+
+
+def among_top_candidates(queryset: QuerySet, matching: QuerySet, *newest_first: str, always: Q) -> QuerySet:
+    """
+    `queryset` cut to the first RANKED_CANDIDATES rows of `matching` in the order `newest_first` (an index
+    order, so PostgreSQL stops early on a broad query), plus the rows meeting `always` (exact identifiers,
+    which must never fall out of the ranking). Ranking the rest of a broad match changes no top result a
+    reader would look at, and costs a read of every matching row.
+    """
+    candidates = matching.order_by(*newest_first).values("pk")[:RANKED_CANDIDATES]
+    # A UNION, not an OR: each half is an index scan, and the outer query fetches the rows by primary key.
+    return queryset.filter(pk__in=queryset.model._default_manager.filter(always).values("pk").union(candidates))
 
 
 def bonus(condition: Q, points: float) -> Case:

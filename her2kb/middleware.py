@@ -10,7 +10,6 @@ from .cache import data_version
 
 # Paths never served from the cache: the admin, the API (throttled per client), health and static files.
 UNCACHED_PREFIXES = ("/admin/", "/api/", "/healthz", "/static/")
-PAGE_CACHE_SECONDS = 600
 
 
 class PublicPageCacheMiddleware:
@@ -25,7 +24,7 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not self._cacheable_request(request):
+        if settings.PAGE_CACHE_SECONDS <= 0 or not self._cacheable_request(request):
             return self.get_response(request)
         digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
         key = f"her2kb:page:{data_version()}:{digest}"
@@ -40,7 +39,7 @@ class PublicPageCacheMiddleware:
         response = self.get_response(request)
         if self._cacheable_response(response):
             headers = {name: value for name, value in response.items() if name.lower() in ("content-type", "etag")}
-            cache.set(key, (response.content, headers), PAGE_CACHE_SECONDS)
+            cache.set(key, (response.content, headers), settings.PAGE_CACHE_SECONDS)
             response["X-Cache"] = "miss"
         return response
 

@@ -236,6 +236,10 @@ RELEASES_DIR = Path(env.str("RELEASES_DIR", default=str(VAR_DIR / "releases")))
 # The bulk export (/api/v1/export/) is written here once per dataset state and streamed from the file. Several
 # web servers sharing this folder (a volume) build each state once between them; a private folder works too.
 EXPORTS_DIR = Path(env.str("EXPORTS_DIR", default=str(VAR_DIR / "exports")))
+# A new state's file is built in the background (a Celery task) while the previous file is served. With tasks
+# run in-process (no Redis: no worker) a thread beside the request builds it instead; under pytest the eager
+# task builds it at once, so tests see the new file.
+EXPORT_BUILD_IN_THREAD = CELERY_TASK_ALWAYS_EAGER and not TESTING
 
 # ---------------------------------------------------------------------------------------------
 # Internationalisation, static files
@@ -306,6 +310,9 @@ API_THROTTLE_RATES = {
 # API responses are cached (Redis, or local memory) for this long under the data version, which every curated
 # write bumps: an edit shows at once. Each request is still validated and throttled first. 0 turns it off.
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
+# Anonymous HTML pages are cached the same way (her2kb.middleware.PublicPageCacheMiddleware). 0 turns it off:
+# the benchmark's cold server does, so that every page it measures is rendered from the database.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 # django-filter: the "no filter" option of a choice filter, in pages and in the browsable API.
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 REST_FRAMEWORK = {

@@ -4,6 +4,8 @@ from django.forms import NullBooleanSelect
 from django.http import HttpRequest, HttpResponse
 from django_filters.views import FilterView
 
+from .paginators import DataVersionPaginator
+
 
 class FilteredListView(FilterView):
     """
@@ -14,6 +16,7 @@ class FilteredListView(FilterView):
     """
 
     template_name_suffix = "_list"
+    paginator_class = DataVersionPaginator
     # The filters the page's form shows, in this order (None: all of them).
     form_fields: tuple[str, ...] | None = None
 

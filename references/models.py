@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
-from her2kb.models import SourceCheck, SyncRunBase, TimestampedModel, WatchRunBase, prefetch_joined
+from her2kb.fulltext import among_top_candidates, bonus, filter_full_text, text_rank, uses_full_text_search
+from her2kb.links import link
+from her2kb.models import SourceCheck, SyncRunBase, TimestampedModel, WatchRunBase, prefetch_joined, prefetch_listed
 from her2kb.validators import PMID_PATTERN, validate_doi, validate_pmcid, validate_pmid
 
 from .choices import SearchKind, SyncStatus
@@ -51,9 +52,11 @@ class ReferenceQuerySet(models.QuerySet):
         identifier = models.Q(pmid=text.strip()) | models.Q(doi__iexact=text.strip())
         if uses_full_text_search():
             rank = text_rank(Reference, text) + bonus(identifier, 2.0)
+            found = among_top_candidates(self, self.matching(text), "-pub_year", "-pk", always=identifier)
         else:
             rank = bonus(identifier, 2.0) + bonus(models.Q(title__icontains=text.strip()), 1.0)
-        return self.matching(text).annotate(rank=rank).order_by("-rank", "-pub_year", "pmid")
+            found = self.matching(text)
+        return found.annotate(rank=rank).order_by("-rank", "-pub_year", "pmid")
 
     def for_list(self) -> ReferenceQuerySet:
         """Everything a citation list shows. No related rows are needed; nothing is deferred, so a
@@ -63,9 +66,9 @@ class ReferenceQuerySet(models.QuerySet):
     def for_api(self) -> ReferenceQuerySet:
         """Everything the API shows for a reference, in a constant number of queries. `pmid_number` is the
         PMID as an integer: the API's cursor pagination needs a unique, numerically ordered key."""
-        return self.prefetch_related("drugs", "trials").annotate(
-            pmid_number=Cast("pmid", output_field=models.BigIntegerField())
-        )
+        return self.prefetch_related(
+            prefetch_listed(Reference, "drugs"), prefetch_listed(Reference, "trials")
+        ).annotate(pmid_number=Cast("pmid", output_field=models.BigIntegerField()))
 
     def for_detail(self) -> ReferenceQuerySet:
         """A reference with everything that cites it (drugs, trials, approvals, outcomes), in a constant
@@ -177,7 +180,7 @@ class Reference(TimestampedModel):
         return f"PMID {self.pmid}: {self.title[:80]}" if self.title else f"PMID {self.pmid}"
 
     def get_absolute_url(self) -> str:
-        return reverse("references:reference_detail", kwargs={"pmid": self.pmid})
+        return link("references:reference_detail", "pmid", self.pmid)
 
     @property
     def first_author(self) -> str:

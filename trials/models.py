@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from drugs.choices import Her2Category, TumourType
 from drugs.models import validate_string_list
-from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
+from her2kb.fulltext import among_top_candidates, bonus, filter_full_text, text_rank, uses_full_text_search
+from her2kb.links import link
 from her2kb.models import (
     ReviewedModel,
     SourceCheck,
@@ -18,6 +18,7 @@ from her2kb.models import (
     WatchRunBase,
     checked_through,
     prefetch_joined,
+    prefetch_listed,
 )
 from her2kb.validators import NCT_PATTERN, validate_nct_id, validate_source_urls
 
@@ -63,9 +64,11 @@ class TrialQuerySet(models.QuerySet):
         exact = models.Q(nct_id__iexact=text) | models.Q(acronym__iexact=text)
         identifier = models.Q(acronym__icontains=text) | models.Q(nct_id__icontains=text)
         rank = bonus(exact, 2.0) + bonus(identifier, 1.0)
+        found = self.matching(text)
         if uses_full_text_search():
             rank = text_rank(Trial, text) + rank
-        return self.matching(text).annotate(rank=rank).order_by("-rank", "acronym", "nct_id")
+            found = among_top_candidates(self, found, "-pk", always=identifier)
+        return found.annotate(rank=rank).order_by("-rank", "acronym", "nct_id")
 
     def for_list(self) -> TrialQuerySet:
         """Everything a trial list shows, fetched in a constant number of queries."""
@@ -84,12 +87,13 @@ class TrialQuerySet(models.QuerySet):
         )
 
     def for_api(self) -> TrialQuerySet:
-        """Everything the API shows for a trial (list, detail, export), in a constant number of queries."""
+        """Everything the API shows for a trial (list, detail, export), in a constant number of queries, in
+        plain lists (`prefetch_listed`)."""
         return self.prefetch_related(
-            prefetch_joined(Trial, "trial_drugs", "drug"),
-            "outcomes",
-            "references",
-            prefetch_joined(Trial, "supported_approvals", "drug"),
+            prefetch_listed(Trial, "trial_drugs", "drug"),
+            prefetch_listed(Trial, "outcomes"),
+            prefetch_listed(Trial, "references"),
+            prefetch_listed(Trial, "supported_approvals", "drug"),
         )
 
     def get_by_identifier(self, identifier: str) -> Trial:
@@ -195,7 +199,12 @@ class Trial(TimestampedModel, ReviewedModel):
                 violation_error_message="An NCT number is 'NCT' followed by exactly 8 digits.",
             ),
         ]
-        indexes = [models.Index(Lower("acronym"), name="trial_acronym_lower_idx")]
+        indexes = [
+            models.Index(Lower("acronym"), name="trial_acronym_lower_idx"),
+            # The lists' order (acronym, NCT number, then the key that makes pages stable), with the key in the
+            # index: a deep page's keys come from an index-only scan (her2kb.paginators).
+            models.Index(fields=["acronym", "nct_id", "id"], name="trial_list_order_idx"),
+        ]
 
     def __str__(self) -> str:
         if self.acronym and self.nct_id:
@@ -203,7 +212,7 @@ class Trial(TimestampedModel, ReviewedModel):
         return self.acronym or self.nct_id or self.slug
 
     def get_absolute_url(self) -> str:
-        return reverse("trials:trial_detail", kwargs={"identifier": self.nct_id or self.slug})
+        return link("trials:trial_detail", "identifier", self.nct_id or self.slug)
 
     def save(self, *args, **kwargs) -> None:
         # Unique-but-optional: store "no NCT number" as NULL so that many trials may lack one.
@@ -292,7 +301,7 @@ class TrialDrug(models.Model):
 class OutcomeQuerySet(models.QuerySet):
     def for_api(self) -> OutcomeQuerySet:
         """Everything the API shows for an outcome, in a constant number of queries."""
-        return self.select_related("trial").prefetch_related("references")
+        return self.select_related("trial").prefetch_related(prefetch_listed(Outcome, "references"))
 
     def with_reference_count(self) -> OutcomeQuerySet:
         """Annotate `reference_count`, so a list can flag outcomes without references in one query."""

@@ -52,3 +52,37 @@ def test_the_watcher_benchmark_makes_the_minimum_requests_and_rolls_back(setting
     assert all(r["rate_limited"] == 0 and r["failed"] == 0 for r in report.values())
     assert not Trial.objects.exists() and not Drug.objects.exists() and not Proposal.objects.exists()
     assert not RegistrySyncRun.objects.exists()  # everything it wrote is rolled back
+
+
+def test_bench_cold_urls_are_distinct_drawn_from_the_data_and_all_answer():
+    from django.test import Client
+
+    from curation.management.commands.bench_cold_urls import cold_urls, read_facts
+
+    sizes = ["--drugs=4", "--approvals=30", "--trials=12", "--outcomes=12", "--references=60"]
+    call_command("generate_bench_data", *sizes, stdout=StringIO())
+
+    mixes = cold_urls(read_facts(), count=12)
+
+    assert mixes["home"] == ["/"]  # a page without parameters has one URL
+    generated_slugs = set(Drug.objects.values_list("slug", flat=True))
+    assert {url.split("/")[2] for url in mixes["drug page"]} <= generated_slugs
+    client = Client()
+    for name, urls in mixes.items():
+        assert len(urls) == len(set(urls)), name
+        if name != "home":
+            assert len(urls) > 1, name
+        for url in urls:
+            assert client.get(url).status_code == 200, url
+
+
+def test_zipf_draws_the_first_item_most_often():
+    import random
+
+    from curation.management.commands.bench_cold_urls import Zipf
+
+    rng = random.Random(1)
+    draws = [Zipf(["a", "b", "c", "d"]).draw(rng) for _ in range(2000)]
+
+    counts = [draws.count(item) for item in "abcd"]
+    assert counts == sorted(counts, reverse=True) and counts[-1] > 0

@@ -6,6 +6,7 @@ from drugs.models import Approval, Drug
 from her2kb.api.fields import (
     ApiLinkField,
     DrugSummarySerializer,
+    FastRepresentationMixin,
     HtmlLinkField,
     ReferenceSummarySerializer,
     StringListField,
@@ -13,7 +14,7 @@ from her2kb.api.fields import (
 )
 
 
-class ApprovalSummarySerializer(serializers.ModelSerializer):
+class ApprovalSummarySerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """An approval as it appears inside a drug."""
 
     url = ApiLinkField("approval-detail", "pk", lambda approval: approval.pk)
@@ -23,7 +24,7 @@ class ApprovalSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "agency", "date", "approval_type", "tumour_type", "her2_category", "setting", "url"]
 
 
-class DrugTrialSerializer(serializers.Serializer):
+class DrugTrialSerializer(FastRepresentationMixin, serializers.Serializer):
     """A trial a drug is studied in, with the drug's role there."""
 
     trial = TrialSummarySerializer(read_only=True)
@@ -33,7 +34,7 @@ class DrugTrialSerializer(serializers.Serializer):
         ref_name = "DrugTrial"
 
 
-class DrugSerializer(serializers.ModelSerializer):
+class DrugSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     url = ApiLinkField("drug-detail", "slug", lambda drug: drug.slug)
     html_url = HtmlLinkField()
     brand_names = StringListField()
@@ -84,13 +85,13 @@ class DrugSerializer(serializers.ModelSerializer):
         ]
 
 
-class ApprovalSerializer(serializers.ModelSerializer):
+class ApprovalSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     url = ApiLinkField("approval-detail", "pk", lambda approval: approval.pk)
     html_url = HtmlLinkField()
     drug = DrugSummarySerializer(read_only=True)
     combination_partners = StringListField(help_text="Other drugs given with it, plain names.")
-    pivotal_trials = TrialSummarySerializer(many=True, read_only=True)
-    references = ReferenceSummarySerializer(many=True, read_only=True)
+    pivotal_trials = TrialSummarySerializer(source="listed_pivotal_trials", many=True, read_only=True)
+    references = ReferenceSummarySerializer(source="listed_references", many=True, read_only=True)
     sources = StringListField(help_text="URLs of the agency's announcement or label.")
     source_url = serializers.URLField(read_only=True, help_text="The primary source: the first of `sources`.")
 

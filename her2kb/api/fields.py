@@ -1,13 +1,79 @@
-"""Links and summaries shared by every app's serializers."""
+"""Links and summaries shared by every app's serializers, and the way they all turn records into data."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.urls import reverse
+from django.urls import NoReverseMatch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import relations, serializers
+from rest_framework.fields import SkipField
+
+from her2kb.links import PLACEHOLDERS, PLAIN_IDENTIFIER, link
+
+_SKIP = object()
+
+
+class FastRepresentationMixin:
+    """
+    DRF's `to_representation`, with how to read each field decided once per serializer instead of once per
+    record: a list of 200 records, or the bulk export's hundreds of thousands, reads the same fields each time.
+    A plain attribute (a model field or property) is read directly; everything else (nested serializers,
+    related fields, method fields, callables) goes through the field's own `get_attribute`, exactly as DRF does.
+    """
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        plan = self.__dict__.get("_reading_plan")
+        if plan is None:
+            plan = self.__dict__["_reading_plan"] = [(f.field_name, _reader(f)) for f in self._readable_fields]
+        data = {}
+        for name, read in plan:
+            value = read(instance)
+            if value is not _SKIP:
+                data[name] = value
+        return data
+
+
+def _reader(field: serializers.Field) -> Callable[[Any], Any]:
+    def through_field(instance: Any) -> Any:  # what DRF's Serializer.to_representation does for one field
+        try:
+            attribute = field.get_attribute(instance)
+        except SkipField:
+            return _SKIP
+        check_for_none = attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute
+        return None if check_for_none is None else field.to_representation(attribute)
+
+    complex_field = (
+        serializers.BaseSerializer,
+        relations.RelatedField,
+        relations.ManyRelatedField,
+        serializers.SerializerMethodField,
+    )
+    if isinstance(field, complex_field) or len(field.source_attrs) != 1:
+        return through_field
+    name, represent = field.source_attrs[0], field.to_representation
+
+    def direct(instance: Any) -> Any:
+        value = getattr(instance, name)
+        if callable(value):
+            return through_field(instance)  # DRF calls a method named as the source
+        return None if value is None else represent(value)
+
+    return direct
+
+
+def absolute(request: Any, path: str) -> str:
+    """`request.build_absolute_uri(path)` for a path the site reversed, with the origin worked out once per
+    request (a list writes thousands of links); the path as it is without a request."""
+    if request is None:
+        return path
+    origin = getattr(request, "her2kb_origin", None)
+    if origin is None:
+        origin = request.build_absolute_uri("/")[:-1]
+        request.her2kb_origin = origin
+    return origin + path
 
 
 @extend_schema_field(OpenApiTypes.URI)
@@ -20,10 +86,20 @@ class ApiLinkField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, instance: Any) -> str:
-        # Django's reverse, not DRF's: DRF would carry this request's ?format=csv into every link.
-        url = reverse(self.view_name, kwargs={self.url_kwarg: self.lookup(instance)})
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
+        # Django's reverse (through `link`), not DRF's: DRF would carry this request's ?format=csv into every link.
+        value = str(self.lookup(instance))
+        template = self.__dict__.get("_absolute_template")
+        if template is None:
+            # Fields are made per serializer, so per request: the absolute link with a placeholder, made once.
+            try:
+                url = absolute(self.context.get("request"), link(self.view_name, self.url_kwarg, PLACEHOLDERS[0]))
+                template = tuple(url.split(PLACEHOLDERS[0], 1))
+            except NoReverseMatch:  # a route that takes no such placeholder: reverse each value
+                template = ()
+            self.__dict__["_absolute_template"] = template
+        if len(template) == 2 and PLAIN_IDENTIFIER.match(value):
+            return template[0] + value + template[1]
+        return absolute(self.context.get("request"), link(self.view_name, self.url_kwarg, value))
 
 
 @extend_schema_field(OpenApiTypes.URI)
@@ -36,9 +112,7 @@ class HtmlLinkField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, instance: Any) -> str:
-        request = self.context.get("request")
-        url = instance.get_absolute_url()
-        return request.build_absolute_uri(url) if request else url
+        return absolute(self.context.get("request"), instance.get_absolute_url())
 
 
 def trial_identifier(trial: Any) -> str:
@@ -46,7 +120,7 @@ def trial_identifier(trial: Any) -> str:
     return trial.nct_id or trial.slug
 
 
-class DrugSummarySerializer(serializers.Serializer):
+class DrugSummarySerializer(FastRepresentationMixin, serializers.Serializer):
     """A drug as it appears inside another record."""
 
     slug = serializers.SlugField(read_only=True)
@@ -58,7 +132,7 @@ class DrugSummarySerializer(serializers.Serializer):
         ref_name = "DrugSummary"
 
 
-class TrialSummarySerializer(serializers.Serializer):
+class TrialSummarySerializer(FastRepresentationMixin, serializers.Serializer):
     """A trial as it appears inside another record."""
 
     identifier = serializers.SerializerMethodField(help_text="NCT number, or the slug for trials without one.")
@@ -73,7 +147,7 @@ class TrialSummarySerializer(serializers.Serializer):
         return trial_identifier(trial)
 
 
-class ReferenceSummarySerializer(serializers.Serializer):
+class ReferenceSummarySerializer(FastRepresentationMixin, serializers.Serializer):
     """A publication as it appears inside another record."""
 
     pmid = serializers.CharField(read_only=True)

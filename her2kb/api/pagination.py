@@ -7,12 +7,14 @@ from typing import Any
 from rest_framework import exceptions, pagination
 from rest_framework.request import Request
 
+from ..paginators import DataVersionPaginator
 from .parameters import INTEGER_RE, MAX_PAGE_SIZE, PAGE_SIZE
 
 
 class ApiPagination(pagination.PageNumberPagination):
     """Numbered pages of PAGE_SIZE rows; `page_size` can ask for up to MAX_PAGE_SIZE."""
 
+    django_paginator_class = DataVersionPaginator  # counts per filter and data version; deep pages by key
     page_size = PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE

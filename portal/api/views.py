@@ -16,7 +16,13 @@ from her2kb.api.caching import set_validators
 from her2kb.api.fields import DrugSummarySerializer, ReferenceSummarySerializer, TrialSummarySerializer
 from her2kb.api.views import ApiViewMixin
 from portal import search
-from portal.exports import DatasetExport, DatasetSerializer
+from portal.exports import (
+    FIRST_BUILD_RETRY_AFTER_SECONDS,
+    DatasetExport,
+    DatasetSerializer,
+    schedule_export_build,
+    site_of,
+)
 
 
 class SearchResultsSerializer(serializers.Serializer):
@@ -64,17 +70,51 @@ class ExportView(ApiViewMixin, APIView):
 
     @extend_schema(responses=DatasetSerializer)
     def get(self, request: Request) -> HttpResponse:
-        export = DatasetExport(request)  # one query: the dataset's state names the file
+        export = DatasetExport(site_of(request))  # one query: the dataset's state names the file
         last_modified = export.state.last_modified
-        # A client holding the current copy gets its 304 before any file is opened, let alone written.
-        response = get_conditional_response(
+        # A client holding the current copy gets its 304 before any file is looked for, let alone written.
+        not_modified = get_conditional_response(
             request._request,
             etag=export.etag,
             last_modified=int(last_modified.timestamp()) if last_modified else None,
-        ) or FileResponse(export.open(), content_type="application/json")
+        )
+        if not_modified is not None:
+            set_validators(not_modified, etag=export.etag, last_modified=last_modified)
+            not_modified["X-Export-Version"] = export.version
+            return not_modified
+        served = export.current()
+        if served is None:
+            # Never wait for a build: queue it, and serve the newest complete file meanwhile.
+            schedule_export_build(export.site)
+            served = export.current() or export.previous()  # an in-process build may have finished already
+        if served is None:
+            return _first_build_pending()
+        if served.version != export.version:
+            last_modified = None  # the previous file's own state is older; its ETag says which it is
+            response = get_conditional_response(request._request, etag=served.etag)
+            if response is not None:
+                set_validators(response, etag=served.etag, last_modified=None)
+                response["X-Export-Version"] = served.version
+                return response
+        try:
+            response = FileResponse(served.path.open("rb"), content_type="application/json")
+        except FileNotFoundError:  # replaced by a newer build between the look-up and the open
+            return self.get(request)
         response.headers.pop("Content-Disposition", None)  # FileResponse names the file; the API never did
-        set_validators(response, etag=export.etag, last_modified=last_modified)
+        set_validators(response, etag=served.etag, last_modified=last_modified)
+        response["X-Export-Version"] = served.version
+        if served.version != export.version:
+            response["X-Export-Pending-Version"] = export.version  # the current state's file, being built
         return response
+
+
+def _first_build_pending() -> Response:
+    response = Response(
+        {"detail": "The export is being prepared for the first time. Try again in a minute."},
+        status=503,
+    )
+    response["Retry-After"] = str(FIRST_BUILD_RETRY_AFTER_SECONDS)
+    return response
 
 
 class RedocView(SpectacularRedocView):

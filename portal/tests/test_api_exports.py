@@ -1,6 +1,7 @@
 """The bulk download (/api/v1/export/) and the search endpoint."""
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 from drugs.models import Drug
 from her2kb.api.caching import dataset_last_modified
-from portal import exports
+from portal import exports, tasks
 from references.models import Reference
 from references.tests.factories import ReferenceFactory
 from testing.api_data import make_linked_dataset
@@ -223,3 +224,83 @@ def test_empty_search_finds_nothing(api):
 def test_search_limit(api):
     make_linked_dataset(3)
     assert len(api.get("/api/v1/search/", {"q": "testuzumab", "limit": 2}).json()["drugs"]) == 2
+
+
+@pytest.fixture
+def busy_worker(monkeypatch):
+    """Builds are queued but no worker has run them yet: the sites they were queued for."""
+    queued: list[str] = []
+    monkeypatch.setattr(tasks.build_export, "delay", queued.append)
+    return queued
+
+
+def test_a_request_never_waits_for_a_build_it_gets_the_previous_file(api, exports_dir, busy_worker):
+    data = make_linked_dataset(2)
+    tasks.build_export("http://testserver")  # the state before the edit, built by a worker
+    before = api.get("/api/v1/export/")
+    old_body, old_version = b"".join(before.streaming_content), before["X-Export-Version"]
+    _edit(data)
+
+    with CaptureQueriesContext(connection) as queries:
+        during = api.get("/api/v1/export/")
+        body = b"".join(during.streaming_content)
+
+    assert body == old_body and during["X-Export-Version"] == old_version
+    assert during["X-Export-Pending-Version"] not in ("", old_version)
+    assert during["ETag"] == before["ETag"] and "Last-Modified" not in during
+    assert len(queries) == 1  # the dataset's state: nothing is serialised in the request
+    assert busy_worker == ["http://testserver"]
+    api.get("/api/v1/export/")
+    assert busy_worker == ["http://testserver"], "a build already queued is not queued again"
+
+    tasks.build_export(*busy_worker)  # the worker gets to it
+    after = api.get("/api/v1/export/")
+    assert b"".join(after.streaming_content) == serialised_in_one_go()
+    assert after["X-Export-Version"] == during["X-Export-Pending-Version"] and "X-Export-Pending-Version" not in after
+    assert len(export_files(exports_dir)) == 1
+
+
+def test_a_client_holding_the_previous_file_revalidates_against_it(api, exports_dir, busy_worker):
+    data = make_linked_dataset(1)
+    tasks.build_export("http://testserver")
+    first = api.get("/api/v1/export/")
+    _edit(data)
+    again = api.get("/api/v1/export/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again["X-Export-Version"] == first["X-Export-Version"]
+
+
+def test_before_the_first_file_exists_the_answer_is_503_with_retry_after(api, exports_dir, busy_worker):
+    make_linked_dataset(1)
+    response = api.get("/api/v1/export/")
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert "prepared" in response.json()["detail"]
+    assert busy_worker == ["http://testserver"]
+
+
+def test_without_a_worker_a_thread_builds_beside_the_request(api, exports_dir, settings, monkeypatch):
+    settings.EXPORT_BUILD_IN_THREAD = True
+    make_linked_dataset(1)
+    release, started = threading.Event(), threading.Event()
+
+    def slow_build(*, site: str) -> str:
+        started.set()
+        release.wait(10)
+        return site
+
+    monkeypatch.setattr(exports, "export_build", slow_build)
+    response = api.get("/api/v1/export/")  # answered while the build is still running
+
+    assert response.status_code == 503
+    assert started.wait(5)
+    release.set()
+
+
+def test_the_build_task_writes_the_current_state_and_releases_its_lock(exports_dir):
+    make_linked_dataset(1)
+    name = tasks.build_export("https://her2kb.example")
+    [written] = export_files(exports_dir)
+    assert written.name == name
+    assert json.loads(written.read_bytes())["drugs"][0]["url"].startswith("https://her2kb.example/api/v1/drugs/")
+    assert tasks.build_export("https://her2kb.example") == name  # the state has its file: nothing rewritten
+    assert written.stat().st_mtime == export_files(exports_dir)[0].stat().st_mtime

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from her2kb.api.fields import (
     ApiLinkField,
     DrugSummarySerializer,
+    FastRepresentationMixin,
     HtmlLinkField,
     StringListField,
     TrialSummarySerializer,
@@ -30,7 +31,7 @@ class AuthorListField(serializers.JSONField):
     """The stored author list, described for the schema as a list of Author objects."""
 
 
-class ReferenceSerializer(serializers.ModelSerializer):
+class ReferenceSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     url = ApiLinkField("reference-detail", "pmid", lambda reference: reference.pmid)
     html_url = HtmlLinkField()
     authors = AuthorListField(read_only=True, help_text="In the order PubMed lists them.")
@@ -41,8 +42,12 @@ class ReferenceSerializer(serializers.ModelSerializer):
     mesh_terms = StringListField(help_text="MeSH descriptors PubMed indexed the article with.")
     retraction_notice_pmids = StringListField(help_text="PMIDs of retraction notices for this article.")
     erratum_pmids = StringListField(help_text="PMIDs of published errata.")
-    drugs = DrugSummarySerializer(many=True, read_only=True, help_text="Drugs in her2kb that cite this reference.")
-    trials = TrialSummarySerializer(many=True, read_only=True, help_text="Trials in her2kb that cite it.")
+    drugs = DrugSummarySerializer(
+        many=True, read_only=True, source="listed_drugs", help_text="Drugs in her2kb that cite this reference."
+    )
+    trials = TrialSummarySerializer(
+        many=True, read_only=True, source="listed_trials", help_text="Trials in her2kb that cite it."
+    )
 
     class Meta:
         model = Reference

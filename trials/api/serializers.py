@@ -5,6 +5,7 @@ from rest_framework import serializers
 from her2kb.api.fields import (
     ApiLinkField,
     DrugSummarySerializer,
+    FastRepresentationMixin,
     HtmlLinkField,
     ReferenceSummarySerializer,
     StringListField,
@@ -14,7 +15,7 @@ from her2kb.api.fields import (
 from trials.models import Outcome, Trial, TrialDrug
 
 
-class TrialDrugSerializer(serializers.ModelSerializer):
+class TrialDrugSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """A drug studied in a trial, with its role there."""
 
     drug = DrugSummarySerializer(read_only=True)
@@ -24,7 +25,7 @@ class TrialDrugSerializer(serializers.ModelSerializer):
         fields = ["drug", "role"]
 
 
-class OutcomeSummarySerializer(serializers.ModelSerializer):
+class OutcomeSummarySerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """An outcome as it appears inside a trial."""
 
     url = ApiLinkField("outcome-detail", "pk", lambda outcome: outcome.pk)
@@ -34,7 +35,7 @@ class OutcomeSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "endpoint", "endpoint_label", "is_primary", "population", "analysis", "url"]
 
 
-class SupportedApprovalSerializer(serializers.Serializer):
+class SupportedApprovalSerializer(FastRepresentationMixin, serializers.Serializer):
     """An approval a trial was pivotal for."""
 
     id = serializers.IntegerField(read_only=True)
@@ -47,17 +48,17 @@ class SupportedApprovalSerializer(serializers.Serializer):
         ref_name = "SupportedApproval"
 
 
-class TrialSerializer(serializers.ModelSerializer):
+class TrialSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     identifier = serializers.SerializerMethodField(help_text="NCT number, or the slug for trials without one.")
     url = ApiLinkField("trial-detail", "identifier", trial_identifier)
     html_url = HtmlLinkField()
     clinicaltrials_gov_url = serializers.CharField(read_only=True, help_text="Empty for trials without an NCT number.")
     conditions = StringListField()
     arms = StringListField()
-    drugs = TrialDrugSerializer(source="trial_drugs", many=True, read_only=True)
-    outcomes = OutcomeSummarySerializer(many=True, read_only=True)
-    supported_approvals = SupportedApprovalSerializer(many=True, read_only=True)
-    references = ReferenceSummarySerializer(many=True, read_only=True)
+    drugs = TrialDrugSerializer(source="listed_trial_drugs", many=True, read_only=True)
+    outcomes = OutcomeSummarySerializer(source="listed_outcomes", many=True, read_only=True)
+    supported_approvals = SupportedApprovalSerializer(source="listed_supported_approvals", many=True, read_only=True)
+    references = ReferenceSummarySerializer(source="listed_references", many=True, read_only=True)
     sources = StringListField()
 
     class Meta:
@@ -97,11 +98,11 @@ class TrialSerializer(serializers.ModelSerializer):
         return trial_identifier(trial)
 
 
-class OutcomeSerializer(serializers.ModelSerializer):
+class OutcomeSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     url = ApiLinkField("outcome-detail", "pk", lambda outcome: outcome.pk)
     html_url = HtmlLinkField()
     trial = TrialSummarySerializer(read_only=True)
-    references = ReferenceSummarySerializer(many=True, read_only=True)
+    references = ReferenceSummarySerializer(source="listed_references", many=True, read_only=True)
 
     class Meta:
         model = Outcome
