@@ -1,12 +1,64 @@
-"""Project-wide middleware: the public page cache and the security headers Django does not set itself."""
+"""Project-wide middleware: the input guard, the public page cache, the security headers Django does not set
+itself, and the admin sign-in limiter."""
 
 import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 from .cache import data_version
+
+API_PREFIX = "/api/"
+
+
+class InputGuardMiddleware:
+    """
+    Refuses requests that carry a NUL character in the path, a query parameter or a posted form field: a 400 in
+    the API's JSON shape under /api/, the 400 page elsewhere.
+
+    PostgreSQL cannot store or compare NUL characters (the driver raises, which would be a 500), and no real
+    name, identifier or query contains one. Checking here, before any view, answers the same way everywhere.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        problem = self._nul_in(request)
+        if problem is None:
+            return self.get_response(request)
+        where, parameter = problem
+        message = f"The {where} contains a NUL character (%00), which no her2kb address or query uses."
+        if request.path.startswith(API_PREFIX):
+            # The API's error shape (her2kb.api.errors): a query parameter is named under "errors".
+            body = {"detail": f"Invalid request: {message}"}
+            if parameter is not None:
+                body["errors"] = {parameter: [f"{parameter} contains a NUL character."]}
+            return JsonResponse(body, status=400)
+        return render(request, "400.html", {"message": message}, status=400)
+
+    @staticmethod
+    def _nul_in(request: HttpRequest) -> tuple[str, str | None] | None:
+        """Where a NUL character is (and in which parameter), or None."""
+        if "\x00" in request.path:
+            return "address", None
+        if (name := _name_with_nul(request.GET)) is not None:
+            return f"query parameter '{name}'", name
+        posts_a_form = request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+        if request.method == "POST" and posts_a_form and (name := _name_with_nul(request.POST)) is not None:
+            return f"form field '{name}'", None
+        return None
+
+
+def _name_with_nul(data) -> str | None:
+    """The first name in a QueryDict whose name or values hold a NUL character (a NUL in it shown as %00)."""
+    for name, values in data.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            return name.replace("\x00", "%00")
+    return None
+
 
 # Paths never served from the cache: the admin, the API (throttled per client), health and static files.
 UNCACHED_PREFIXES = ("/admin/", "/api/", "/healthz", "/static/")

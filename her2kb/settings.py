@@ -35,6 +35,16 @@ if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not (DEBUG or TESTING):
         "SECRET_KEY is the development key but DEBUG is off. Set SECRET_KEY to a long random "
         "value for production (or DEBUG=1 for local development)."
     )
+# Django's own deploy check (security.W009) only warns about a key shorter than 50 characters or with fewer than 5
+# distinct ones; signed sessions and password-reset links rest on it, so production refuses to start instead.
+SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_DISTINCT = 50, 5
+SECRET_KEY_IS_WEAK = len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH or len(set(SECRET_KEY)) < SECRET_KEY_MIN_DISTINCT
+if SECRET_KEY_IS_WEAK and not (DEBUG or TESTING):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak for production: it needs at least {SECRET_KEY_MIN_LENGTH} characters, "
+        f"{SECRET_KEY_MIN_DISTINCT} of them different. Generate one with: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -67,6 +77,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "her2kb.middleware.SecurityHeadersMiddleware",
+    # X-Frame-Options above the page cache, so that pages served from the cache carry it too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # NUL characters in the path, query or a form: a 400 before any view (PostgreSQL cannot compare them).
+    "her2kb.middleware.InputGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag on every GET and 304 on a match (If-None-Match / If-Modified-Since).
     "django.middleware.http.ConditionalGetMiddleware",
@@ -78,7 +92,6 @@ MIDDLEWARE = [
     "her2kb.middleware.AdminLoginRateLimitMiddleware",
     "her2kb.middleware.PublicPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
