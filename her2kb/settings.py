@@ -260,6 +260,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# How many proxies in front of the site append to X-Forwarded-For (a load balancer, a TLS proxy). Per-address limits
+# count the address the outermost of them saw; 0 (the default) ignores the header and counts REMOTE_ADDR.
+# See her2kb/clients.py. Never set it higher than the real number: clients could then choose their own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 LOGIN_URL = "admin:login"
 ADMIN_LOGIN_PATH = "/admin/login/"
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
