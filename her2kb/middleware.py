@@ -8,7 +8,9 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from .cache import data_version
+from .cache import CacheUnavailable, data_version
+from .clients import client_address
+from .login_limits import count_sign_in_attempt
 
 API_PREFIX = "/api/"
 
@@ -125,9 +127,10 @@ class SecurityHeadersMiddleware:
 
 class AdminLoginRateLimitMiddleware:
     """
-    Slows password guessing on the admin login: after LOGIN_FAILURE_LIMIT failed attempts from one address
-    within LOGIN_FAILURE_WINDOW_SECONDS, further attempts get a 429 until the window passes.
-    A failed Django admin login answers 200 (the form again); a successful one redirects.
+    Slows password guessing on the admin sign-in: attempts are counted per account and per address before the
+    password is checked (her2kb/login_limits.py), and refused with a 429 past either limit. Counting needs the
+    cache: while it is down, sign-ins are refused with a 503 rather than let through uncounted. Signed-in
+    curators and the public site are not affected.
     """
 
     def __init__(self, get_response):
@@ -136,17 +139,27 @@ class AdminLoginRateLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method != "POST" or request.path != settings.ADMIN_LOGIN_PATH:
             return self.get_response(request)
-        key = f"her2kb:login-failures:{request.META.get('REMOTE_ADDR', 'unknown')}"
-        failures = cache.get(key, 0)
-        if failures >= settings.LOGIN_FAILURE_LIMIT:
-            response = HttpResponse(
-                "Too many failed sign-in attempts from your address. Try again in a few minutes.",
+        try:
+            attempt = count_sign_in_attempt(username=request.POST.get("username", ""), address=client_address(request))
+        except CacheUnavailable:
+            return HttpResponse(
+                "Signing in is unavailable for a moment: the store that counts sign-in attempts cannot be reached. "
+                "Try again in a minute; the public site is not affected.",
+                status=503,
+                content_type="text/plain",
+                headers={"Retry-After": "60"},
+            )
+        if not attempt.allowed:
+            minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
+            return HttpResponse(
+                "Too many failed sign-in attempts for this account or from your address. Try again in "
+                f"{minutes} minutes, or ask the site's administrators to lift the lock.",
                 status=429,
                 content_type="text/plain",
+                headers={"Retry-After": str(settings.LOGIN_FAILURE_WINDOW_SECONDS)},
             )
-            response["Retry-After"] = str(settings.LOGIN_FAILURE_WINDOW_SECONDS)
-            return response
         response = self.get_response(request)
-        if response.status_code == 200:
-            cache.set(key, failures + 1, settings.LOGIN_FAILURE_WINDOW_SECONDS)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:  # the admin's login view signed the user in
+            attempt.succeeded()
         return response

@@ -267,7 +267,10 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 LOGIN_URL = "admin:login"
 ADMIN_LOGIN_PATH = "/admin/login/"
+# Admin sign-in attempts within the window, per account (from anywhere) and per address (at any accounts), before
+# further attempts get a 429 (her2kb/login_limits.py). `manage.py clear_login_lockout` lifts a lock-out at once.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
 
 # ---------------------------------------------------------------------------------------------
