@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 
 from drugs.choices import DrugClass
 from drugs.models import Approval, Drug
+from her2kb.validators import SEARCH_MAX_LENGTH, search_text_problem
 from references.models import Reference
 from trials.models import Trial
 
@@ -41,11 +42,13 @@ class SearchView(TemplateView):
 
     template_name = "search.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["query"] = self.request.GET.get("q", "")
-        context["results"] = search_everything(context["query"])
-        return context
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        query = request.GET.get("q", "")
+        problem = search_text_problem(query)
+        if problem is not None:
+            # Too long or too many words: say so with the form to try again, and search nothing.
+            return self.render_to_response({"query": query[:SEARCH_MAX_LENGTH], "problem": problem}, status=400)
+        return self.render_to_response({"query": query, "results": search_everything(query)})
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
