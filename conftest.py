@@ -1,7 +1,12 @@
 """Project-wide pytest configuration: which services the run uses, and shared fixtures."""
 
 import os
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -48,6 +53,63 @@ def redis_url() -> str:
     except redis.RedisError as error:
         pytest.fail(f"Redis at {settings.REDIS_URL} is unreachable: {error}")
     return settings.REDIS_URL
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server of this test's own, which the test may stop (the shared one serves every other test)."""
+
+    url: str
+    process: subprocess.Popen
+
+    @property
+    def cache_settings(self) -> dict:
+        """CACHES for the project's Redis cache on this server, with short timeouts so that its death shows fast."""
+        return {
+            "default": {
+                "BACKEND": "her2kb.cache.TolerantRedisCache",
+                "LOCATION": self.url,
+                "KEY_PREFIX": "her2kb",
+                "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
+            }
+        }
+
+    def stop(self) -> None:
+        """Redis goes away: the process is killed, as when the server or its host dies."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def private_redis(redis_url):
+    """A real redis-server on a free loopback port for one fault test; needs the services as `redis_url` does."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed: the Redis fault tests start a private one (CI has it).")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import redis
+
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(100):
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=0.2).ping()
+            break
+        except redis.RedisError:
+            time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail(f"the private redis-server on port {port} did not start")
+    server = PrivateRedis(url=url, process=process)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -3,12 +3,19 @@
 import django_filters
 from django.db.models import QuerySet
 
+from her2kb.validators import SEARCH_MAX_LENGTH, validate_search_words
+
 from .choices import Agency, ApprovalType, DevelopmentStatus, DrugClass, Her2Category, TherapySetting, TumourType
 from .models import Approval, Drug
 
 
 class DrugFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_text", label="Name, brand or code")
+    q = django_filters.CharFilter(
+        method="filter_text",
+        label="Name, brand or code",
+        max_length=SEARCH_MAX_LENGTH,
+        validators=[validate_search_words],
+    )
     drug_class = django_filters.ChoiceFilter(choices=DrugClass.choices, label="Class")
     target = django_filters.CharFilter(field_name="targets__symbol", lookup_expr="iexact", label="Target (e.g. HER2)")
     development_status = django_filters.ChoiceFilter(choices=DevelopmentStatus.choices, label="Development status")

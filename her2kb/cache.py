@@ -23,18 +23,50 @@ T = TypeVar("T")
 BACKOFF_SECONDS = 5.0
 
 
+class CacheUnavailable(Exception):
+    """The cache cannot be reached. Raised only to callers that must not fail open (the sign-in limiter)."""
+
+
 class TolerantRedisCache(RedisCache):
-    _unavailable_until = 0.0
+    # When each Redis server (by LOCATION) may be tried again after a failure; per server, so one that is down
+    # does not make another look down too.
+    _unavailable_until: dict[str, float] = {}
+
+    def _available(self) -> bool:
+        return time.monotonic() >= TolerantRedisCache._unavailable_until.get(self._location_key, 0.0)
+
+    @property
+    def _location_key(self) -> str:
+        return ",".join(self._servers)
+
+    def _failed(self, operation: str, error: Exception) -> None:
+        TolerantRedisCache._unavailable_until[self._location_key] = time.monotonic() + BACKOFF_SECONDS
+        logger.warning("Cache unavailable (%s failed: %s); serving without it", operation, error)
 
     def _guard(self, operation: str, default, call, *args, **kwargs):
-        if time.monotonic() < TolerantRedisCache._unavailable_until:
+        if not self._available():
             return default
         try:
             return call(*args, **kwargs)
         except (RedisError, OSError) as error:
-            TolerantRedisCache._unavailable_until = time.monotonic() + BACKOFF_SECONDS
-            logger.warning("Cache unavailable (%s failed: %s); serving without it", operation, error)
+            self._failed(operation, error)
             return default
+
+    def count_hit(self, key: str, window_seconds: int) -> int:
+        """One more hit on the counter `key`, which expires `window_seconds` after its first hit: the new count.
+        One atomic MULTI (create-if-absent, then INCR), so parallel callers each see a different count. Raises
+        CacheUnavailable instead of guessing when Redis cannot be reached."""
+        if not self._available():
+            raise CacheUnavailable("Redis failed moments ago")
+        redis_key = self.make_and_validate_key(key)
+        try:
+            pipeline = self._cache.get_client(redis_key, write=True).pipeline(transaction=True)
+            pipeline.set(redis_key, 0, ex=window_seconds, nx=True)
+            pipeline.incr(redis_key)
+            return int(pipeline.execute()[1])
+        except (RedisError, OSError) as error:
+            self._failed("count_hit", error)
+            raise CacheUnavailable(str(error)) from error
 
     def get(self, key, default=None, version=None):
         return self._guard("get", default, super().get, key, default, version)
@@ -65,6 +97,36 @@ class TolerantRedisCache(RedisCache):
 
     def clear(self):
         return self._guard("clear", False, super().clear)
+
+
+def count_hit(key: str, window_seconds: int) -> int:
+    """
+    Add one to the counter `key` (created to expire `window_seconds` from its first hit) and return its new value.
+
+    Atomic on Redis; on the local-memory cache (one process, embedded) each step holds the cache's lock. Raises
+    CacheUnavailable when Redis cannot be reached: limits that must hold (sign-in) refuse then, others let through.
+    """
+    from django.core.cache import caches
+
+    cache = caches["default"]  # the backend itself: `django.core.cache.cache` is a proxy to it
+    if isinstance(cache, TolerantRedisCache):
+        return cache.count_hit(key, window_seconds)
+    cache.add(key, 0, window_seconds)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between the two steps: this hit starts a new window
+        cache.add(key, 1, window_seconds)
+        return 1
+
+
+def uncount_hit(key: str) -> None:
+    """Give back one hit of `count_hit` (an attempt that turned out not to count); nothing if the counter expired."""
+    from django.core.cache import cache
+
+    try:
+        cache.decr(key)
+    except ValueError:
+        pass
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,12 +1,66 @@
-"""Project-wide middleware: the public page cache and the security headers Django does not set itself."""
+"""Project-wide middleware: the input guard, the public page cache, the security headers Django does not set
+itself, and the admin sign-in limiter."""
 
 import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
-from .cache import data_version
+from .cache import CacheUnavailable, data_version
+from .clients import client_address
+from .login_limits import count_sign_in_attempt
+
+API_PREFIX = "/api/"
+
+
+class InputGuardMiddleware:
+    """
+    Refuses requests that carry a NUL character in the path, a query parameter or a posted form field: a 400 in
+    the API's JSON shape under /api/, the 400 page elsewhere.
+
+    PostgreSQL cannot store or compare NUL characters (the driver raises, which would be a 500), and no real
+    name, identifier or query contains one. Checking here, before any view, answers the same way everywhere.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        problem = self._nul_in(request)
+        if problem is None:
+            return self.get_response(request)
+        where, parameter = problem
+        message = f"The {where} contains a NUL character (%00), which no her2kb address or query uses."
+        if request.path.startswith(API_PREFIX):
+            # The API's error shape (her2kb.api.errors): a query parameter is named under "errors".
+            body = {"detail": f"Invalid request: {message}"}
+            if parameter is not None:
+                body["errors"] = {parameter: [f"{parameter} contains a NUL character."]}
+            return JsonResponse(body, status=400)
+        return render(request, "400.html", {"message": message}, status=400)
+
+    @staticmethod
+    def _nul_in(request: HttpRequest) -> tuple[str, str | None] | None:
+        """Where a NUL character is (and in which parameter), or None."""
+        if "\x00" in request.path:
+            return "address", None
+        if (name := _name_with_nul(request.GET)) is not None:
+            return f"query parameter '{name}'", name
+        posts_a_form = request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+        if request.method == "POST" and posts_a_form and (name := _name_with_nul(request.POST)) is not None:
+            return f"form field '{name}'", None
+        return None
+
+
+def _name_with_nul(data) -> str | None:
+    """The first name in a QueryDict whose name or values hold a NUL character (a NUL in it shown as %00)."""
+    for name, values in data.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            return name.replace("\x00", "%00")
+    return None
+
 
 # Paths never served from the cache: the admin, the API (throttled per client), health and static files.
 UNCACHED_PREFIXES = ("/admin/", "/api/", "/healthz", "/static/")
@@ -72,9 +126,10 @@ class SecurityHeadersMiddleware:
 
 class AdminLoginRateLimitMiddleware:
     """
-    Slows password guessing on the admin login: after LOGIN_FAILURE_LIMIT failed attempts from one address
-    within LOGIN_FAILURE_WINDOW_SECONDS, further attempts get a 429 until the window passes.
-    A failed Django admin login answers 200 (the form again); a successful one redirects.
+    Slows password guessing on the admin sign-in: attempts are counted per account and per address before the
+    password is checked (her2kb/login_limits.py), and refused with a 429 past either limit. Counting needs the
+    cache: while it is down, sign-ins are refused with a 503 rather than let through uncounted. Signed-in
+    curators and the public site are not affected.
     """
 
     def __init__(self, get_response):
@@ -83,17 +138,27 @@ class AdminLoginRateLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method != "POST" or request.path != settings.ADMIN_LOGIN_PATH:
             return self.get_response(request)
-        key = f"her2kb:login-failures:{request.META.get('REMOTE_ADDR', 'unknown')}"
-        failures = cache.get(key, 0)
-        if failures >= settings.LOGIN_FAILURE_LIMIT:
-            response = HttpResponse(
-                "Too many failed sign-in attempts from your address. Try again in a few minutes.",
+        try:
+            attempt = count_sign_in_attempt(username=request.POST.get("username", ""), address=client_address(request))
+        except CacheUnavailable:
+            return HttpResponse(
+                "Signing in is unavailable for a moment: the store that counts sign-in attempts cannot be reached. "
+                "Try again in a minute; the public site is not affected.",
+                status=503,
+                content_type="text/plain",
+                headers={"Retry-After": "60"},
+            )
+        if not attempt.allowed:
+            minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
+            return HttpResponse(
+                "Too many failed sign-in attempts for this account or from your address. Try again in "
+                f"{minutes} minutes, or ask the site's administrators to lift the lock.",
                 status=429,
                 content_type="text/plain",
+                headers={"Retry-After": str(settings.LOGIN_FAILURE_WINDOW_SECONDS)},
             )
-            response["Retry-After"] = str(settings.LOGIN_FAILURE_WINDOW_SECONDS)
-            return response
         response = self.get_response(request)
-        if response.status_code == 200:
-            cache.set(key, failures + 1, settings.LOGIN_FAILURE_WINDOW_SECONDS)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:  # the admin's login view signed the user in
+            attempt.succeeded()
         return response

@@ -35,6 +35,16 @@ if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not (DEBUG or TESTING):
         "SECRET_KEY is the development key but DEBUG is off. Set SECRET_KEY to a long random "
         "value for production (or DEBUG=1 for local development)."
     )
+# Django's own deploy check (security.W009) only warns about a key shorter than 50 characters or with fewer than 5
+# distinct ones; signed sessions and password-reset links rest on it, so production refuses to start instead.
+SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_DISTINCT = 50, 5
+SECRET_KEY_IS_WEAK = len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH or len(set(SECRET_KEY)) < SECRET_KEY_MIN_DISTINCT
+if SECRET_KEY_IS_WEAK and not (DEBUG or TESTING):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak for production: it needs at least {SECRET_KEY_MIN_LENGTH} characters, "
+        f"{SECRET_KEY_MIN_DISTINCT} of them different. Generate one with: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -67,6 +77,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "her2kb.middleware.SecurityHeadersMiddleware",
+    # X-Frame-Options above the page cache, so that pages served from the cache carry it too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # NUL characters in the path, query or a form: a 400 before any view (PostgreSQL cannot compare them).
+    "her2kb.middleware.InputGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag on every GET and 304 on a match (If-None-Match / If-Modified-Since).
     "django.middleware.http.ConditionalGetMiddleware",
@@ -78,7 +92,6 @@ MIDDLEWARE = [
     "her2kb.middleware.AdminLoginRateLimitMiddleware",
     "her2kb.middleware.PublicPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -293,9 +306,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# How many proxies in front of the site append to X-Forwarded-For (a load balancer, a TLS proxy). Per-address limits
+# count the address the outermost of them saw; 0 (the default) ignores the header and counts REMOTE_ADDR.
+# See her2kb/clients.py. Never set it higher than the real number: clients could then choose their own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 LOGIN_URL = "admin:login"
 ADMIN_LOGIN_PATH = "/admin/login/"
+# Admin sign-in attempts within the window, per account (from anywhere) and per address (at any accounts), before
+# further attempts get a 429 (her2kb/login_limits.py). `manage.py clear_login_lockout` lifts a lock-out at once.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
 
 # ---------------------------------------------------------------------------------------------

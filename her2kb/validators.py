@@ -3,7 +3,7 @@
 import re
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator, URLValidator
+from django.core.validators import MaxLengthValidator, RegexValidator, URLValidator
 
 PMID_PATTERN = r"^[1-9][0-9]{0,8}$"
 NCT_PATTERN = r"^NCT[0-9]{8}$"
@@ -37,3 +37,50 @@ def validate_source_urls(value: object) -> None:
             raise ValidationError(
                 f"Source {position} ({str(url)[:80]!r}) is not a web address; give the full URL starting with https://."
             ) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Search text (the `q` filters, the API's `search`, the search page). Bounded because each word becomes a clause
+# of the SQL: thousands of one-letter words made a statement of hundreds of kilobytes that took seconds.
+# ---------------------------------------------------------------------------------------------
+SEARCH_MAX_LENGTH = 200
+SEARCH_MAX_WORDS = 12
+# A word is a run of anything but whitespace and commas (what the searches split on, quoted phrases aside, so this
+# count is never below theirs). The whitespace is spelt out, exactly Python's (str.isspace): `\s` means other sets
+# in JavaScript and in schema-driven generators. The pattern says "at most SEARCH_MAX_WORDS words" for the
+# published schema; each of its repeats takes one whole word, so it matches in linear time.
+_SEPARATORS = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000,"
+SEARCH_WORD_RE = re.compile(rf"[^{_SEPARATORS}]+")
+SEARCH_TEXT_PATTERN = (
+    rf"^[{_SEPARATORS}]*(?:[^{_SEPARATORS}]+[{_SEPARATORS}]+){{0,{SEARCH_MAX_WORDS - 1}}}"
+    rf"(?:[^{_SEPARATORS}]+[{_SEPARATORS}]*)?$"
+)
+
+
+class SearchTextValidator(RegexValidator):
+    """At most SEARCH_MAX_WORDS words, with a message that says so (the pattern is what the schema publishes)."""
+
+    def __init__(self) -> None:
+        super().__init__(SEARCH_TEXT_PATTERN, code="too_many_words")
+
+    def __call__(self, value: object) -> None:
+        words = len(SEARCH_WORD_RE.findall(str(value)))
+        if words > SEARCH_MAX_WORDS:
+            raise ValidationError(
+                f"Search for at most {SEARCH_MAX_WORDS} words at a time (this has {words}).", code=self.code
+            )
+
+
+validate_search_words = SearchTextValidator()
+# Everything a search text must satisfy, in the order the messages are given.
+SEARCH_TEXT_VALIDATORS = [validate_search_words, MaxLengthValidator(SEARCH_MAX_LENGTH)]
+
+
+def search_text_problem(text: str) -> str | None:
+    """Why `text` cannot be searched (too long, too many words), or None."""
+    for validator in SEARCH_TEXT_VALIDATORS:
+        try:
+            validator(text)
+        except ValidationError as invalid:
+            return invalid.messages[0]
+    return None

@@ -8,6 +8,7 @@ from drugs.choices import DrugClass
 from drugs.models import Approval, Drug, FdaWatchRun
 from her2kb.cache import cached_for_data_version
 from her2kb.models import SourceCheck
+from her2kb.validators import SEARCH_MAX_LENGTH, search_text_problem
 from references.models import LiteratureWatchRun, Reference, SyncRun
 from trials.models import RegistrySyncRun, Trial
 
@@ -62,11 +63,13 @@ class SearchView(TemplateView):
 
     template_name = "search.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["query"] = self.request.GET.get("q", "")
-        context["results"] = search_everything(context["query"])
-        return context
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        query = request.GET.get("q", "")
+        problem = search_text_problem(query)
+        if problem is not None:
+            # Too long or too many words: say so with the form to try again, and search nothing.
+            return self.render_to_response({"query": query[:SEARCH_MAX_LENGTH], "problem": problem}, status=400)
+        return self.render_to_response({"query": query, "results": search_everything(query)})
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -3,14 +3,19 @@
 import django_filters
 from django.db.models import Q, QuerySet
 
-from her2kb.validators import validate_nct_id, validate_pmid
+from her2kb.validators import SEARCH_MAX_LENGTH, validate_nct_id, validate_pmid, validate_search_words
 from trials.models import Outcome, Trial
 
 from .models import Reference
 
 
 class ReferenceFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_text", label="Title or abstract")
+    q = django_filters.CharFilter(
+        method="filter_text",
+        label="Title or abstract",
+        max_length=SEARCH_MAX_LENGTH,
+        validators=[validate_search_words],
+    )
     pmid = django_filters.CharFilter(validators=[validate_pmid], label="PMID")
     doi = django_filters.CharFilter(lookup_expr="iexact", label="DOI")
     year = django_filters.NumberFilter(field_name="pub_year", label="Year", min_value=1800, max_value=2100)

@@ -4,14 +4,19 @@ import django_filters
 from django.db.models import QuerySet
 
 from drugs.choices import Her2Category, TumourType
-from her2kb.validators import validate_nct_id
+from her2kb.validators import SEARCH_MAX_LENGTH, validate_nct_id, validate_search_words
 
 from .choices import Endpoint, TrialPhase, TrialStatus
 from .models import Outcome, Trial
 
 
 class TrialFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_text", label="Acronym, title or NCT number")
+    q = django_filters.CharFilter(
+        method="filter_text",
+        label="Acronym, title or NCT number",
+        max_length=SEARCH_MAX_LENGTH,
+        validators=[validate_search_words],
+    )
     nct_id = django_filters.CharFilter(validators=[validate_nct_id], label="NCT number (e.g. NCT03529110)")
     phase = django_filters.ChoiceFilter(choices=TrialPhase.choices)
     status = django_filters.ChoiceFilter(choices=TrialStatus.choices)

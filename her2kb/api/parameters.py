@@ -13,11 +13,14 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.db.models import IntegerField, QuerySet
 from rest_framework import exceptions, pagination
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
+
+from her2kb.validators import SEARCH_MAX_LENGTH, SEARCH_MAX_WORDS, SEARCH_TEXT_PATTERN, SEARCH_TEXT_VALIDATORS
 
 # Formats that download a whole (filtered) list as one file: they are not paginated, because a CSV or a
 # BibTeX file that silently holds only the first page would mislead whoever opens it.
@@ -52,10 +55,21 @@ def _form_field_schema(field: forms.Field, *, whole_number: bool = False) -> dic
     if isinstance(field, forms.DateField):
         return {"type": "string", "format": "date"}
     schema = {"type": "string"}
+    if getattr(field, "max_length", None):
+        schema["maxLength"] = field.max_length
     for validator in field.validators:
         if isinstance(validator, RegexValidator) and not validator.inverse_match:
             schema["pattern"] = validator.regex.pattern
     return schema
+
+
+def search_text_parameter(description: str) -> dict[str, Any]:
+    """The spec of a free-text search parameter: at most SEARCH_MAX_LENGTH characters and SEARCH_MAX_WORDS words."""
+    return {
+        "schema": {"type": "string", "maxLength": SEARCH_MAX_LENGTH, "pattern": SEARCH_TEXT_PATTERN},
+        "description": f"{description} At most {SEARCH_MAX_LENGTH} characters and {SEARCH_MAX_WORDS} words.",
+        "validators": SEARCH_TEXT_VALIDATORS,
+    }
 
 
 def filterset_parameter_specs(filterset_class: type[django_filters.FilterSet]) -> dict[str, dict[str, Any]]:
@@ -75,6 +89,9 @@ def filterset_parameter_specs(filterset_class: type[django_filters.FilterSet]) -
         else:
             schema = _form_field_schema(field, whole_number=_filters_whole_numbers(filterset_class, filter_))
             specs[name] = {"schema": schema, "description": description}
+            if isinstance(field, forms.CharField):
+                # Text filters keep their validators' own messages ("A PMID is 1 to 9 digits…", "at most 12 words").
+                specs[name]["validators"] = field.validators
     return specs
 
 
@@ -98,12 +115,8 @@ def query_parameter_specs(view: Any) -> dict[str, dict[str, Any]]:
         if filterset_class is not None:
             specs.update(filterset_parameter_specs(filterset_class))
         if getattr(view, "search_fields", None):
-            specs["search"] = {
-                "schema": {"type": "string"},
-                "description": "Words to look for in "
-                + ", ".join(f.lstrip("^=@$").replace("__", " ") for f in view.search_fields)
-                + ".",
-            }
+            fields = ", ".join(field.lstrip("^=@$").replace("__", " ") for field in view.search_fields)
+            specs["search"] = search_text_parameter(f"Words to look for in {fields}.")
         if getattr(view, "ordering_fields", None):
             specs["ordering"] = {
                 "schema": {"type": "string", "enum": ordering_terms(view)},
@@ -169,6 +182,15 @@ def _check_value(name: str, value: str, schema: Mapping[str, Any]) -> str | None
     return None
 
 
+def _validator_problem(value: str, validators: Any) -> str | None:
+    for validator in validators:
+        try:
+            validator(value)
+        except DjangoValidationError as invalid:
+            return invalid.messages[0]
+    return None
+
+
 def validate_query_parameters(request: Request, specs: Mapping[str, Mapping[str, Any]]) -> None:
     """Raise a 400 naming every unknown, repeated or malformed query parameter."""
     errors: dict[str, list[str]] = {}
@@ -180,12 +202,10 @@ def validate_query_parameters(request: Request, specs: Mapping[str, Mapping[str,
         if len(values) > 1:
             errors[name] = [f"Give {name} once, not {len(values)} times."]
             continue
-        value = values[0]
-        if "\x00" in value:
-            # PostgreSQL cannot store or compare NUL characters; no real query contains one.
-            errors[name] = [f"{name} contains a NUL character."]
-            continue
-        problem = _check_value(name, value, specs[name]["schema"])
+        value = values[0]  # NUL characters never get here: her2kb.middleware.InputGuardMiddleware answers 400
+        problem = _validator_problem(value, specs[name].get("validators", ())) or _check_value(
+            name, value, specs[name]["schema"]
+        )
         if problem:
             errors[name] = [problem]
     if errors:

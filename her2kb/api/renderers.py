@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import renderers, serializers
@@ -25,19 +26,32 @@ def _label(item: Mapping[str, Any]) -> Any:
     return next(iter(item.values()), "")
 
 
-def _cell(value: Any) -> str:
-    """One CSV cell. Related objects appear as their identifiers, several of them '; '-joined."""
+# OWASP's CSV injection guidance: a spreadsheet runs a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """
+    One CSV cell, safe to open in a spreadsheet. Related objects appear as their identifiers, several of them
+    '; '-joined.
+
+    The rule: a number (int, float or Decimal — what the serializers give for a numeric column) is written as the
+    number, so a negative value stays `-2.5`; any other text starting with =, +, -, @, tab or carriage return gets
+    an apostrophe in front (`'-1+cmd|…`), which spreadsheets show but never run. Every CSV the project writes
+    goes through this function.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
     if isinstance(value, list):
-        return "; ".join(part for part in (_cell(item) for item in value) if part)
+        return "; ".join(part for part in (csv_cell(item) for item in value) if part)
     if isinstance(value, dict):
-        return _cell(_label(value))
+        return csv_cell(_label(value))
     text = str(value)
-    # Spreadsheets run cells starting with these characters as formulas (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "@", "\t", "\r") else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def serializer_columns(serializer: serializers.BaseSerializer) -> list[str]:
@@ -59,7 +73,7 @@ def flatten_row(row: Mapping[str, Any], columns: Iterable[str]) -> list[str]:
         value = row.get(parent)
         if child:
             value = value.get(child) if isinstance(value, dict) else None
-        cells.append(_cell(value))
+        cells.append(csv_cell(value))
     return cells
 
 

@@ -1,4 +1,4 @@
-"""Throttles: rates read from settings per request."""
+"""Throttles: rates read from settings per request, clients counted by the address her2kb.clients trusts."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from rest_framework import throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from her2kb.clients import client_address
+
 
 class _SettingsRateMixin:
     scope: str
@@ -16,6 +18,11 @@ class _SettingsRateMixin:
         # DRF reads rates once at import; reading them per request honours settings overrides.
         # No rate (None) means the throttle lets everything through.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request: Request) -> str:
+        # DRF's own get_ident believes any X-Forwarded-For unless NUM_PROXIES is set: a client could then name a
+        # new address on every request and never reach its limit.
+        return client_address(request)
 
 
 class AnonymousRateThrottle(_SettingsRateMixin, throttling.AnonRateThrottle):

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
-from rest_framework import renderers, status
+from rest_framework import exceptions, renderers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -32,6 +32,7 @@ from .parameters import (
     validate_query_parameters,
 )
 from .renderers import rows_of
+from .throttling import AnonymousRateThrottle
 
 
 class ApiViewMixin:
@@ -64,6 +65,17 @@ class ApiViewMixin:
                 # (and its queries) never runs; `handle_exception` turns the hit into the response. Wrapping
                 # the handler instead would mean reimplementing DRF's dispatch.
                 raise CachedResponse(*pickle.loads(cached))
+
+    def perform_authentication(self, request: Request) -> None:
+        try:
+            super().perform_authentication(request)
+        except exceptions.AuthenticationFailed:
+            # A wrong token is an anonymous request: it counts against its address's anonymous rate, or guessing
+            # (or flooding with) tokens would be the one unthrottled way in. Past the rate, a 429 instead of the 401.
+            throttle = AnonymousRateThrottle()
+            if not throttle.allow_request(request, self):
+                self.throttled(request, throttle.wait())
+            raise
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, CachedResponse):

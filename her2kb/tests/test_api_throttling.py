@@ -60,3 +60,50 @@ def test_configured_rates_come_from_settings(settings):
     token = TokenRateThrottle().parse_rate(settings.API_THROTTLE_RATES["user"])
     # Per second, a token holder may send more than an anonymous client.
     assert token[0] / token[1] > anon[0] / anon[1]
+
+
+def test_a_client_sent_forwarded_for_header_does_not_reset_the_anonymous_limit(rates):
+    client, address = APIClient(), _fresh_address()
+    statuses = [
+        client.get("/api/v1/drugs/", REMOTE_ADDR=address, HTTP_X_FORWARDED_FOR=_fresh_address()).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_behind_trusted_proxies_the_client_is_the_address_the_outermost_proxy_saw(rates, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    client, proxy, visitor, other = APIClient(), _fresh_address(), _fresh_address(), _fresh_address()
+    # Whatever the visitor writes in front of the proxy's entry is ignored: only the last entry is the proxy's.
+    statuses = [
+        client.get(
+            "/api/v1/drugs/", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=f"{_fresh_address()}, {visitor}"
+        ).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    # Another visitor behind the same proxy has a limit of its own.
+    assert client.get("/api/v1/drugs/", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=other).status_code == 200
+
+
+def test_a_request_that_bypassed_the_proxies_is_counted_by_its_own_address(rates, settings):
+    settings.TRUSTED_PROXY_COUNT = 2
+    client, address = APIClient(), _fresh_address()
+    # Two proxies would leave two entries; one entry means the header was written by the client itself.
+    statuses = [
+        client.get("/api/v1/drugs/", REMOTE_ADDR=address, HTTP_X_FORWARDED_FOR=_fresh_address()).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_wrong_tokens_are_throttled_like_anonymous_requests(rates):
+    client, address = APIClient(), _fresh_address()
+    statuses = []
+    for _ in range(4):
+        client.credentials(HTTP_AUTHORIZATION=f"Token {uuid.uuid4().hex}")
+        statuses.append(client.get("/api/v1/drugs/", REMOTE_ADDR=address).status_code)
+    assert statuses == [401, 401, 401, 429]
+    # The anonymous rate is one budget: wrong tokens used it up for this address.
+    client.credentials()
+    assert client.get("/api/v1/drugs/", REMOTE_ADDR=address).status_code == 429

@@ -1,5 +1,6 @@
 """The project as a whole: migrations match the models, system checks pass, settings behave."""
 
+import secrets
 import subprocess
 import sys
 
@@ -48,11 +49,19 @@ def test_production_refuses_the_development_secret_key(settings):
     assert "SECRET_KEY is the development key" in result.stderr
 
 
+@pytest.mark.parametrize("weak_key", ["too-short-a-key-for-production", "ab" * 40])
+def test_production_refuses_a_short_or_repetitive_secret_key(settings, weak_key):
+    result = _import_settings_with({"DEBUG": "0", "SECRET_KEY": weak_key, "PYTHONPATH": str(settings.BASE_DIR)})
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+    assert weak_key not in result.stderr  # the message never repeats the key
+
+
 def test_production_starts_with_a_real_secret_key_and_a_postgres_url(settings):
     result = _import_settings_with(
         {
             "DEBUG": "0",
-            "SECRET_KEY": "x" * 60,
+            "SECRET_KEY": secrets.token_urlsafe(50),
             "DATABASE_URL": "postgres://user@db.example:5432/her2kb",
             "PYTHONPATH": str(settings.BASE_DIR),
         }

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from her2kb.api.caching import set_validators
 from her2kb.api.fields import DrugSummarySerializer, ReferenceSummarySerializer, TrialSummarySerializer
+from her2kb.api.parameters import search_text_parameter
 from her2kb.api.views import ApiViewMixin
 from portal import search
 from portal.exports import (
@@ -26,7 +27,7 @@ from portal.exports import (
 
 
 class SearchResultsSerializer(serializers.Serializer):
-    query = serializers.CharField(help_text="The query as searched: whitespace collapsed, cut at 200 characters.")
+    query = serializers.CharField(help_text="The query as searched: whitespace collapsed.")
     drugs = DrugSummarySerializer(many=True)
     trials = TrialSummarySerializer(many=True)
     references = ReferenceSummarySerializer(many=True)
@@ -44,7 +45,7 @@ class SearchView(ApiViewMixin, APIView):
 
     renderer_classes = [renderers.JSONRenderer]
     extra_query_parameters = {
-        "q": {"schema": {"type": "string"}, "description": "What to look for. An empty query finds nothing."},
+        "q": search_text_parameter("What to look for. An empty query finds nothing."),
         "limit": {
             "schema": {"type": "integer", "minimum": 1, "maximum": search.MAX_LIMIT},
             "description": f"At most this many results of each kind (default {search.DEFAULT_LIMIT}).",

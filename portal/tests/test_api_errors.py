@@ -98,3 +98,51 @@ def test_free_text_filters_take_any_text_as_text(api, path, text):
     # On PostgreSQL `?q=` is a full-text query: search syntax and SQL in it are plain words, never an error.
     response = api.get(path, {"q": text})
     assert response.status_code == 200
+
+
+# Search text is bounded: a query of thousands of one-letter words builds a huge SQL statement (a denial of service).
+MANY_WORDS = " ".join("abcdefghijklmnopqrstuvwxyz"[n % 26] for n in range(1900))
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [
+        ("/api/v1/references/?search={}", "search"),
+        ("/api/v1/drugs/?search={}", "search"),
+        ("/api/v1/trials/?q={}", "q"),
+        ("/api/v1/references/?q={}", "q"),
+        ("/api/v1/search/?q={}", "q"),
+    ],
+)
+def test_search_text_with_too_many_words_is_a_400_saying_so(api, url, parameter):
+    response = api.get(url.format(MANY_WORDS))
+    assert response.status_code == 400
+    message = response.json()["errors"][parameter][0]
+    assert "at most 12 words" in message
+
+
+@pytest.mark.parametrize("url", ["/api/v1/drugs/?search={}", "/api/v1/drugs/?q={}", "/api/v1/search/?q={}"])
+def test_search_text_longer_than_200_characters_is_a_400(api, url):
+    response = api.get(url.format("x" * 201))
+    assert response.status_code == 400
+    assert "200 characters" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/references/?search={}", "/api/v1/drugs/?q={}", "/api/v1/search/?q={}"])
+def test_search_text_up_to_the_limits_is_accepted(api, url):
+    twelve_words = " , ".join(["trastuzumab"] * 6 + ["x"] * 6) + " "
+    assert api.get(url.format(twelve_words)).status_code == 200
+    assert api.get(url.format("y" * 200)).status_code == 200
+
+
+def test_the_schema_publishes_the_search_limits(api):
+    from her2kb.api.parameters import python_pattern
+
+    schema = api.get("/api/schema/?format=json").json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/references/"]["get"]["parameters"]}
+    for name in ("search", "q"):
+        published = parameters[name]["schema"]
+        assert published["maxLength"] == 200
+        pattern = python_pattern(published["pattern"])
+        assert pattern.search("a b c d e f g h i j k l")
+        assert not pattern.search("a b c d e f g h i j k l m")

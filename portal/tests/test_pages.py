@@ -209,3 +209,23 @@ def test_stylesheets_are_local_and_include_print():
     for path in ["/static/css/site.css", "/static/css/print.css"]:
         response = Client().get(path)
         assert response.status_code == 200, path
+
+
+def test_search_page_with_too_many_words_says_so_with_a_400():
+    response = Client().get("/search/", {"q": " ".join(["word"] * 40)})
+    assert response.status_code == 400
+    assert "at most 12 words" in response.content.decode()
+    assert "0 results" not in response.content.decode()
+
+
+def test_search_page_with_a_query_over_200_characters_says_so_with_a_400():
+    response = Client().get("/search/", {"q": "x" * 500})
+    assert response.status_code == 400
+    assert "200 characters" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/drugs/", "/trials/", "/references/"])
+def test_list_page_text_filter_with_too_many_words_is_a_400_with_the_reason(path):
+    response = Client().get(path, {"q": " ".join(["word"] * 40)})
+    assert response.status_code == 400
+    assert "at most 12 words" in response.content.decode()

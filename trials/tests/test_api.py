@@ -143,6 +143,22 @@ def test_trials_and_outcomes_download_as_csv(api):
     assert {Decimal(row["hazard_ratio"]) for row in rows} == {outcome.hazard_ratio for outcome in data.outcomes}
 
 
+def test_outcome_csv_keeps_negative_numbers_and_neutralises_formula_text(api):
+    OutcomeFactory(
+        experimental_value=Decimal("-2.50"),
+        control_value=Decimal("-0.75"),
+        population="-1+cmd|' /C calc'!A0",
+        notes="@SUM(1)",
+        hazard_ratio=None,
+        ci_lower=None,
+        ci_upper=None,
+    )
+    rows = list(csv.DictReader(io.StringIO(api.get("/api/v1/outcomes/", {"format": "csv"}).content.decode())))
+    assert (rows[0]["experimental_value"], rows[0]["control_value"]) == ("-2.50", "-0.75")
+    assert rows[0]["population"] == "'-1+cmd|' /C calc'!A0"
+    assert rows[0]["notes"] == "'@SUM(1)"
+
+
 @pytest.mark.parametrize(
     "path", ["/api/v1/trials/", "/api/v1/outcomes/", "/api/v1/trials/{nct_id}/", "/api/v1/outcomes/{outcome}/"]
 )

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("drugs", "0010_filter_indexes"),
         ("references", "0009_index_last_synced_at"),
-        ("trials", "0007_filter_indexes"),
+        ("trials", "0009_curators_view_registry_sync_runs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,192 @@
+"""The project-wide middleware: the input guard, the page cache's limits and headers, the admin sign-in limiter."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+# ---------------------------------------------------------------------------------------------
+# The input guard: NUL characters anywhere in a request are a 400, never a 500
+# ---------------------------------------------------------------------------------------------
+NUL_URLS = [
+    "/search/?q=a%00b",
+    "/trials/a%00b/",
+    "/drugs/a%00b/",
+    "/references/?q=%00",
+    "/api/v1/drugs/%00/",
+    "/api/v1/trials/%00/",
+    "/api/v1/references/?search=a%00",
+    "/api/v1/approvals/?agency%00=FDA",
+]
+
+
+@pytest.mark.parametrize("url", NUL_URLS)
+def test_a_nul_character_in_the_path_or_query_is_a_400(url):
+    response = Client().get(url)
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+
+
+def test_the_api_answers_the_nul_guard_in_json():
+    response = Client().get("/api/v1/drugs/%00/")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "NUL" in response.json()["detail"]
+
+
+def test_the_admin_filter_with_a_nul_character_is_a_400():
+    admin = User.objects.create_superuser("nul-admin", password="a-long-test-password")
+    client = Client()
+    client.force_login(admin)
+    assert client.get("/admin/drugs/drug/?drug_class=%00").status_code == 400
+
+
+def test_a_nul_character_in_a_posted_form_is_a_400():
+    response = Client().post("/admin/login/", {"username": "a\x00b", "password": "x"})
+    assert response.status_code == 400
+
+
+# ---------------------------------------------------------------------------------------------
+# Headers on cached pages
+# ---------------------------------------------------------------------------------------------
+def test_a_page_served_from_the_cache_carries_every_security_header():
+    client = Client()
+    first = client.get("/about/")
+    second = client.get("/about/")
+    assert (first["X-Cache"], second["X-Cache"]) == ("miss", "hit")
+    for response in (first, second):
+        assert response["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+        assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# ---------------------------------------------------------------------------------------------
+# The admin sign-in limiter
+# ---------------------------------------------------------------------------------------------
+LOGIN = "/admin/login/"
+
+
+def _sign_in(username: str, password: str, address: str = "192.0.2.10") -> int:
+    return Client(REMOTE_ADDR=address).post(LOGIN, {"username": username, "password": password}).status_code
+
+
+@pytest.fixture
+def limits(settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS = 5
+    return settings
+
+
+@pytest.fixture
+def curator_account(db):
+    return User.objects.create_user("lena-curator", password="the-right-password", is_staff=True)
+
+
+def test_failures_for_one_account_lock_that_account_from_every_address(limits, curator_account):
+    statuses = [_sign_in("lena-curator", "wrong", address=f"192.0.2.{n}") for n in range(1, 5)]
+    assert statuses == [200, 200, 200, 429]
+    # The right password does not lift the lock-out, from a fresh address either: that would be the attacker's path.
+    assert _sign_in("lena-curator", "the-right-password", address="198.51.100.7") == 429
+    # Other accounts are not locked.
+    User.objects.create_user("omar-curator", password="another-right-password", is_staff=True)
+    assert _sign_in("omar-curator", "another-right-password", address="192.0.2.1") == 302
+
+
+def test_failures_from_one_address_lock_that_address_for_every_account(limits):
+    statuses = [_sign_in(f"guess-{n}", "wrong", address="203.0.113.5") for n in range(6)]
+    assert statuses == [200] * 5 + [429]
+    assert _sign_in("guess-0", "wrong", address="203.0.113.6") == 200
+
+
+def test_behind_a_trusted_proxy_one_visitor_does_not_lock_out_the_others(limits, curator_account):
+    limits.TRUSTED_PROXY_COUNT = 1
+    attacker = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.66")
+    for n in range(6):
+        attacker.post(LOGIN, {"username": f"guess-{n}", "password": "wrong"})
+    assert attacker.post(LOGIN, {"username": "guess-9", "password": "wrong"}).status_code == 429
+    colleague = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.20")
+    response = colleague.post(LOGIN, {"username": "lena-curator", "password": "the-right-password"})
+    assert response.status_code == 302
+
+
+def test_a_successful_sign_in_does_not_count_as_a_failure(limits, curator_account):
+    for _ in range(2):
+        assert _sign_in("lena-curator", "wrong") == 200
+    assert _sign_in("lena-curator", "the-right-password") == 302
+    # The account's failures are forgotten once its owner proved the password.
+    assert [_sign_in("lena-curator", "wrong") for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_parallel_attempts_get_no_more_checks_than_the_limit(limits):
+    """Counted before the password is checked, atomically: 30 attempts at once get 3 checks, not 10."""
+    import threading
+    import time
+
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from her2kb.middleware import AdminLoginRateLimitMiddleware
+
+    checks, lock, start = [], threading.Lock(), threading.Barrier(30)
+
+    def failed_check(request):
+        with lock:
+            checks.append(request)
+        time.sleep(0.05)  # checking a password takes a while (PBKDF2): the other attempts arrive meanwhile
+        return HttpResponse("the form again", status=200)
+
+    middleware = AdminLoginRateLimitMiddleware(failed_check)
+    statuses = []
+
+    def attempt(n: int) -> None:
+        request = RequestFactory().post(LOGIN, {"username": "lena-curator", "password": f"guess-{n}"})
+        request.user = None
+        start.wait()
+        statuses.append(middleware(request).status_code)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checks) == 3
+    assert sorted(statuses) == [200] * 3 + [429] * 27
+
+
+def test_a_cleared_lock_out_lets_the_right_password_in(limits, curator_account):
+    from django.core.management import call_command
+
+    for _ in range(4):
+        _sign_in("lena-curator", "wrong")
+    assert _sign_in("lena-curator", "the-right-password") == 429
+    call_command("clear_login_lockout", "--user", "lena-curator", "--address", "192.0.2.10")
+    assert _sign_in("lena-curator", "the-right-password") == 302
+
+
+def test_sign_in_fails_closed_while_the_cache_is_down(limits, curator_account, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "her2kb.cache.TolerantRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    client = Client()
+    response = client.post(LOGIN, {"username": "lena-curator", "password": "the-right-password"})
+    assert response.status_code == 503
+    assert b"Signing in is unavailable" in response.content
+    assert "_auth_user_id" not in client.session
+    # The sign-in form itself still shows, and the public site still serves.
+    assert client.get(LOGIN).status_code == 200
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.services
+def test_sign_in_fails_closed_when_the_real_redis_dies(limits, curator_account, settings, private_redis):
+    settings.CACHES = private_redis.cache_settings
+    assert [_sign_in("lena-curator", "wrong") for _ in range(3)] == [200, 200, 200]
+    private_redis.stop()
+    assert _sign_in("lena-curator", "the-right-password") == 503
+    assert _sign_in("lena-curator", "wrong") == 503
