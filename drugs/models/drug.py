@@ -1,0 +1,283 @@
+"""HER2-targeted drugs and the receptors they bind."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Upper
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
+from her2kb.models import ReviewedModel, TimestampedModel, prefetch_joined
+from her2kb.validators import DRUG_IDENTIFIER_RULES, validate_hgnc_id, validate_source_urls
+
+from ..choices import DevelopmentStatus, DrugClass, KinaseBinding, Route
+
+
+def validate_string_list(value: object) -> None:
+    """JSON list fields (names, codes, URLs) hold a list of non-empty strings."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValidationError('Enter a list of non-empty texts, e.g. ["Enhertu"].')
+
+
+class Target(TimestampedModel):
+    """A receptor a drug binds: HER2 (ERBB2), and for some drugs also EGFR, HER3 or HER4."""
+
+    symbol = models.CharField(max_length=20, unique=True, help_text="e.g. HER2")
+    name = models.CharField(max_length=100, blank=True, help_text="e.g. Receptor tyrosine-protein kinase erbB-2")
+    gene_symbol = models.CharField(max_length=20, blank=True, help_text="HGNC gene symbol, e.g. ERBB2.")
+    hgnc_id = models.CharField("HGNC ID", max_length=20, blank=True, validators=[validate_hgnc_id])
+    entrez_gene_id = models.PositiveIntegerField("Entrez Gene ID", null=True, blank=True)
+    sources = models.JSONField(default=list, blank=True, validators=[validate_string_list])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["symbol"]
+        # The ?target= filter matches the symbol in any case.
+        indexes = [models.Index(Upper("symbol"), name="target_symbol_upper_idx")]
+
+    def __str__(self) -> str:
+        return self.symbol
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('drugs:drug_list')}?target={quote(self.symbol)}"
+
+    def clean(self) -> None:
+        if self.sources:
+            try:
+                validate_source_urls(self.sources)
+            except ValidationError as error:
+                raise ValidationError({"sources": error.messages}) from error
+
+    @property
+    def gene_url(self) -> str:
+        """The gene's NCBI Gene page, when its Entrez Gene ID is recorded."""
+        return f"https://www.ncbi.nlm.nih.gov/gene/{self.entrez_gene_id}" if self.entrez_gene_id else ""
+
+
+def _name_contains(text: str) -> models.Q:
+    return (
+        models.Q(name__icontains=text)
+        | models.Q(slug__icontains=text)
+        | models.Q(brand_names__icontains=text)
+        | models.Q(synonyms__icontains=text)
+    )
+
+
+def _approvals_of_each_drug() -> models.QuerySet:
+    # The approval model by its relation, not by import: drugs/models/approval.py imports this module.
+    approval_model = Drug._meta.get_field("approvals").related_model
+    return approval_model.objects.filter(drug=models.OuterRef("pk"))
+
+
+class DrugQuerySet(models.QuerySet):
+    def approved(self) -> DrugQuerySet:
+        """Drugs with at least one regulatory approval (a semi-join on the approvals' drug index, no DISTINCT)."""
+        return self.filter(models.Exists(_approvals_of_each_drug()))
+
+    def unapproved(self) -> DrugQuerySet:
+        """Drugs without any regulatory approval yet."""
+        return self.filter(~models.Exists(_approvals_of_each_drug()))
+
+    def named(self, text: str) -> DrugQuerySet:
+        """Drugs whose INN, slug, brand names or codes contain `text` (any case): "enhertu", "DS-8201", "T-DXd"."""
+        return self.filter(_name_contains(text.strip()))
+
+    def matching(self, text: str) -> DrugQuerySet:
+        """`named(text)`, or drugs whose mechanism, payload or binding site match it (words on PostgreSQL, through
+        the GIN-indexed `search_document`; substrings elsewhere)."""
+        text = text.strip()
+        named = _name_contains(text)
+        if uses_full_text_search():
+            return filter_full_text(self, text, or_matching=named)
+        return self.filter(named | models.Q(mechanism__icontains=text) | models.Q(payload__icontains=text))
+
+    def search(self, text: str) -> DrugQuerySet:
+        """`matching(text)`, best first: an exact INN, brand name or code, then names containing it, then text."""
+        text = text.strip()
+        # The JSON lists are matched as text, so a whole list item is the query wrapped in JSON quotes.
+        exact = (
+            models.Q(name__iexact=text)
+            | models.Q(brand_names__icontains=f'"{text}"')
+            | models.Q(synonyms__icontains=f'"{text}"')
+        )
+        named = _name_contains(text)
+        rank = bonus(exact, 2.0) + bonus(named, 1.0)
+        if uses_full_text_search():
+            rank = text_rank(Drug, text) + rank
+        return self.matching(text).annotate(rank=rank).order_by("-rank", "name")
+
+    def for_list(self) -> DrugQuerySet:
+        """Everything a list of drugs shows, fetched in a constant number of queries."""
+        return self.prefetch_related("targets").annotate(
+            # distinct: a filter across approvals (e.g. by tumour) adds a join that would multiply the count.
+            approval_count=models.Count("approvals", distinct=True)
+        )
+
+    def for_api(self) -> DrugQuerySet:
+        """Everything the API shows for a drug (list, detail, export), in a constant number of queries."""
+        return self.select_related("biosimilar_of").prefetch_related(
+            "targets",
+            "components",
+            "approvals",
+            prefetch_joined(Drug, "trial_roles", "trial"),
+            "references",
+            "products",
+            "labels",
+            "events",
+        )
+
+    def for_detail(self) -> DrugQuerySet:
+        """Everything a drug's page shows: approvals with their products, designations, companion diagnostics,
+        pivotal trials and results; its brands, labels with their warnings and regulatory events; the trials it is
+        studied in with their outcomes, components, biosimilars and references, in a constant number of queries."""
+        return self.select_related("biosimilar_of").prefetch_related(
+            "targets",
+            "components",
+            "biosimilars",
+            prefetch_joined(Drug, "approvals", "product"),
+            "approvals__designations",
+            "approvals__companion_diagnostics",
+            "approvals__pivotal_trials__outcomes__references",
+            "approvals__pivotal_trials__outcomes__sources",
+            "approvals__references",
+            "products",
+            prefetch_joined(Drug, "labels", "product", then=("warnings",)),
+            prefetch_joined(Drug, "events", "product"),
+            prefetch_joined(Drug, "trial_roles", "trial", then=("trial__outcomes__sources",)),
+            "references",
+        )
+
+    def by_class(self) -> DrugQuerySet:
+        """Ordered by drug class in the order the classes are listed in `DrugClass`, then by name."""
+        order = models.Case(
+            *(models.When(drug_class=value, then=models.Value(i)) for i, value in enumerate(DrugClass.values)),
+            default=models.Value(len(DrugClass.values)),
+            output_field=models.IntegerField(),
+        )
+        return self.order_by(order, "name")
+
+
+class Drug(TimestampedModel, ReviewedModel):
+    """A HER2-targeted therapy: antibody, bispecific, TKI or ADC."""
+
+    name = models.CharField(max_length=200, unique=True, help_text="International non-proprietary name (INN).")
+    slug = models.SlugField(max_length=200, unique=True)
+    brand_names = models.JSONField(default=list, blank=True, validators=[validate_string_list])
+    synonyms = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_string_list],
+        help_text="Development codes, US suffixed names and abbreviations, e.g. DS-8201, T-DXd.",
+    )
+    drug_class = models.CharField(max_length=30, choices=DrugClass.choices, db_index=True)
+    targets = models.ManyToManyField(Target, related_name="drugs", blank=True)
+    mechanism = models.TextField(blank=True)
+    binding_site = models.CharField(
+        max_length=200, blank=True, help_text="Epitope or domain, e.g. HER2 extracellular subdomain IV."
+    )
+    kinase_binding = models.CharField(
+        max_length=20, choices=KinaseBinding.choices, blank=True, help_text="Tyrosine kinase inhibitors only."
+    )
+    payload = models.CharField(max_length=200, blank=True, help_text="ADCs only.")
+    linker = models.CharField(max_length=200, blank=True, help_text="ADCs only.")
+    drug_antibody_ratio = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True, help_text="ADCs only: average payloads per antibody."
+    )
+    route = models.CharField(max_length=20, choices=Route.choices, blank=True)
+    originator = models.CharField(max_length=200, blank=True)
+    development_status = models.CharField(
+        max_length=20, choices=DevelopmentStatus.choices, default=DevelopmentStatus.APPROVED, db_index=True
+    )
+    biosimilar_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="biosimilars"
+    )
+    components = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="combinations", help_text="Fixed-dose combinations only."
+    )
+    drugbank_id = models.CharField("DrugBank ID", max_length=20, blank=True)
+    chembl_id = models.CharField("ChEMBL ID", max_length=20, blank=True)
+    unii = models.CharField("UNII", max_length=20, blank=True)
+    ncit_code = models.CharField("NCIt code", max_length=20, blank=True)
+    atc_code = models.CharField("ATC code", max_length=7, blank=True, help_text="WHO ATC code, e.g. L01FD01.")
+    rxnorm_cui = models.CharField("RxNorm CUI", max_length=12, blank=True)
+    references = models.ManyToManyField("references.Reference", related_name="drugs", blank=True)
+    sources = models.JSONField(default=list, blank=True, validators=[validate_string_list])
+    notes = models.TextField(blank=True)
+
+    objects = DrugQuerySet.as_manager()
+    # Links are tracked too, so the history shows (and a revert restores) which references a drug cites.
+    history = HistoricalRecords(m2m_fields=["targets", "references"])
+
+    class Meta:
+        ordering = ["name"]
+        # Publishing a dataset release is the Editors' right; it lives here because every release contains drugs.
+        permissions = [("publish_release", "Can publish a dataset release")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(drug_antibody_ratio__isnull=True) | models.Q(drug_antibody_ratio__gt=0),
+                name="drug_dar_positive",
+                violation_error_message="The drug-to-antibody ratio must be greater than zero.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kinase_binding="") | models.Q(drug_class=DrugClass.TKI),
+                name="drug_kinase_binding_only_for_tki",
+                violation_error_message="Kinase binding (reversible/irreversible) applies to TKIs only.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("drugs:drug_detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if self.biosimilar_of_id and self.biosimilar_of_id == self.pk:
+            raise ValidationError({"biosimilar_of": "A drug cannot be a biosimilar of itself."})
+        if self.drug_class != DrugClass.ADC and (self.payload or self.linker or self.drug_antibody_ratio):
+            raise ValidationError("Payload, linker and drug-to-antibody ratio apply to ADCs only.")
+        errors = {}
+        for name, (pattern, message) in DRUG_IDENTIFIER_RULES.items():
+            value = getattr(self, name)
+            if value and not pattern.fullmatch(value.strip()):
+                errors[name] = message
+        if self.sources:
+            try:
+                validate_source_urls(self.sources)
+            except ValidationError as error:
+                errors["sources"] = error.messages
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def identifier_links(self) -> list[tuple[str, str, str]]:
+        """(database, identifier, URL) for each identifier the drug has, in a fixed order."""
+        links = [
+            ("DrugBank", self.drugbank_id, "https://go.drugbank.com/drugs/{}"),
+            ("ChEMBL", self.chembl_id, "https://www.ebi.ac.uk/chembl/compound_report_card/{}/"),
+            ("UNII (FDA GSRS)", self.unii, "https://gsrs.ncats.nih.gov/ginas/app/beta/substances/{}"),
+            ("NCI Thesaurus", self.ncit_code, "https://evsexplore.semantics.cancer.gov/evsexplore/concept/ncit/{}"),
+            ("WHO ATC", self.atc_code, "https://atcddd.fhi.no/atc_ddd_index/?code={}"),
+            ("RxNorm", self.rxnorm_cui, "https://mor.nlm.nih.gov/RxNav/search?searchBy=RXCUI&searchTerm={}"),
+        ]
+        # Quoted: identifiers are curated text, and a stray character must not break out of the URL path.
+        return [(label, value, url.format(quote(value.strip(), safe=""))) for label, value, url in links if value]
+
+    @property
+    def brands(self) -> list[dict]:
+        """Each brand name with the products (one per agency) that carry it, in brand order. Reads prefetched
+        products: "Hercessi (FDA)", "Zercepac (EMA)" … for one molecule."""
+        brands: dict[str, list] = {}
+        for product in sorted(self.products.all(), key=lambda product: (product.brand_name.lower(), product.agency)):
+            brands.setdefault(product.brand_name, []).append(product)
+        return [{"brand_name": name, "products": products} for name, products in brands.items()]
+
+    @property
+    def display_name(self) -> str:
+        """INN followed by the first brand name, as clinicians say it: 'trastuzumab deruxtecan (Enhertu)'."""
+        return f"{self.name} ({self.brand_names[0]})" if self.brand_names else self.name
