@@ -16,7 +16,13 @@ from django.test import Client
 from curation.dataset import dataset_records, dump_record, load_dataset
 from curation.releases import ReleaseError, extract_release_data, latest_release, list_releases, release_publish
 from drugs.models import Approval, Drug
-from drugs.tests.factories import ApprovalFactory, DrugFactory
+from drugs.tests.factories import (
+    ApprovalFactory,
+    CompanionDiagnosticFactory,
+    DrugFactory,
+    LabelFactory,
+    LabelWarningFactory,
+)
 from references.models import Reference
 from references.tests.factories import ReferenceFactory
 from trials.models import Outcome, Trial, TrialDrug
@@ -210,3 +216,19 @@ def test_only_editors_see_and_use_the_publish_button_in_the_admin(dataset):
     release = latest_release()
     assert release.manifest["published_by"] == "eddie" and len(release.changelog["added"]) == 4 + 4
     assert "Nothing changed since the latest release." in as_editor.get(url).content.decode()
+
+
+def test_changelog_names_regulatory_records_by_their_natural_keys(dataset):
+    first = release_publish()
+    label = LabelFactory(drug=dataset.drug)
+    diagnostic = CompanionDiagnosticFactory(slug="test-assay")
+    dataset.companion_diagnostics.add(diagnostic)
+    second = release_publish()
+    added = {(entry["kind"], entry["key"]) for entry in second.changelog["added"]}
+    assert added == {("labels", f"{dataset.drug.slug} FDA"), ("diagnostics", "test-assay")}
+    [changed] = second.changelog["changed"]
+    assert changed["kind"] == "approvals" and changed["fields"] == ["companion_diagnostics"]
+    LabelWarningFactory(label=label)
+    third = release_publish()
+    assert [(e["key"], e["fields"]) for e in third.changelog["changed"]] == [(f"{dataset.drug.slug} FDA", ["warnings"])]
+    assert third.counts["warnings"] == 1 and first.counts["labels"] == 0
