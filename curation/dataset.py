@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +23,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from drugs.models import Approval, Drug, Target
+from drugs.choices import Designation
+from drugs.models import (
+    Approval,
+    CompanionDiagnostic,
+    Drug,
+    Label,
+    Product,
+    RegulatoryEvent,
+    Target,
+    validate_companion_diagnostics,
+)
 from her2kb.models import prefetch_joined
 from references.models import Reference
 from trials.choices import DatePrecision
@@ -35,8 +46,13 @@ GENERATED_SLUG_PREFIX = "bench-"
 GENERATED_PMID_START = 900_000_000  # PMIDs 900000000-999999999 are far beyond any assigned by PubMed
 GENERATED_PMID_PATTERN = r"^9[0-9]{8}$"
 
-# Field order in the files. Scalar fields map 1:1 to model fields; relations are listed separately.
+# Every kind of record, in the order they are loaded (each may name the kinds before it). Also the folders.
+RECORD_KINDS = ("references", "targets", "drugs", "products", "diagnostics", "trials", "approvals", "labels", "events")
+
+# Field order in the files. Scalar fields map 1:1 to model fields; relations (natural keys of other records, or
+# lists of the record's own rows such as a label's warnings) are resolved by the loader.
 REFERENCE_FIELDS = ["pmid", *Reference.BIBLIOGRAPHIC_FIELDS, "curator_note", "sources"]
+TARGET_FIELDS = ["symbol", "name", "gene_symbol", "hgnc_id", "entrez_gene_id", "sources"]
 DRUG_FIELDS = [
     "slug",
     "name",
@@ -59,7 +75,24 @@ DRUG_FIELDS = [
     "chembl_id",
     "unii",
     "ncit_code",
+    "atc_code",
+    "rxnorm_cui",
     "references",
+    "sources",
+    "notes",
+]
+PRODUCT_FIELDS = ["slug", "drug", "brand_name", "agency", "holder", "authorisation_number", "sources", "notes"]
+DIAGNOSTIC_FIELDS = [
+    "slug",
+    "name",
+    "manufacturer",
+    "technology",
+    "specimen",
+    "agency",
+    "decision_number",
+    "date",
+    "scoring_rule",
+    "scoring_rule_text",
     "sources",
     "notes",
 ]
@@ -97,6 +130,7 @@ OUTCOME_FIELDS = [
     "is_primary",
     "population",
     "analysis",
+    "data_cutoff",
     "experimental_arm",
     "control_arm",
     "experimental_value",
@@ -110,6 +144,7 @@ OUTCOME_FIELDS = [
     "ci_upper",
     "p_value",
     "references",
+    "sources",
     "notes",
 ]
 # Trial dates that may be stated to the month only ("2016-07", as ClinicalTrials.gov gives them), and the field
@@ -120,6 +155,9 @@ PARTIAL_DATE_FIELDS = {
     "completion_date": "completion_date_precision",
 }
 MONTH_ONLY = re.compile(r"^(\d{4})-(\d{2})$")
+
+# An outcome's evidence that is not a PubMed article (trials.OutcomeSource), in file order.
+OUTCOME_SOURCE_FIELDS = ["kind", "url", "title", "section", "meeting", "abstract_number", "doi"]
 # What tells two outcomes of one trial apart (the model's unique constraint).
 OUTCOME_KEY = ["endpoint", "endpoint_label", "population", "analysis", "timepoint", "experimental_arm", "control_arm"]
 APPROVAL_FIELDS = [
@@ -127,29 +165,26 @@ APPROVAL_FIELDS = [
     "agency",
     "date",
     "approval_type",
+    "application_number",
+    "product",
     "indication",
     "tumour_type",
     "her2_category",
     "setting",
     "line_of_therapy",
     "combination_partners",
+    "companion_diagnostics",
     "pivotal_trials",
     "no_pivotal_trial_reason",
+    "designations",
     "references",
     "sources",
     "notes",
 ]
-# Fields that name other records by natural key, resolved after the scalar fields.
-RELATION_FIELDS = {
-    "targets",
-    "biosimilar_of",
-    "components",
-    "references",
-    "drugs",
-    "outcomes",
-    "drug",
-    "pivotal_trials",
-}
+DESIGNATION_FIELDS = ["designation", "source"]
+LABEL_FIELDS = ["drug", "agency", "product", "document", "url", "set_id", "revised", "warnings", "sources", "notes"]
+WARNING_FIELDS = ["kind", "topic", "statement", "section", "date_added", "source"]
+EVENT_FIELDS = ["drug", "agency", "date", "event_type", "product", "indication", "description", "sources", "notes"]
 
 
 class DatasetError(Exception):
@@ -214,13 +249,14 @@ def _string_list(path: Path, record: dict, name: str) -> list[str]:
     return [str(item) for item in value]
 
 
-def _scalar_values(model: type[models.Model], record: dict, names: list[str]) -> dict[str, Any]:
-    """Model field values for the scalar fields of a record, with the model's empty defaults filled in."""
+def _scalar_values(model: type[models.Model], record: dict, names: list[str], path: Path) -> dict[str, Any]:
+    """Model field values for the scalar fields of a record, with the model's empty defaults filled in. Relations
+    (links to other records, a record's own rows) are skipped: the loader resolves them by natural key."""
     values = {}
     for name in names:
-        if name in RELATION_FIELDS:
-            continue
         model_field = model._meta.get_field(name)
+        if model_field.is_relation:
+            continue
         raw = record.get(name)
         if raw is None:
             if model_field.null:
@@ -231,7 +267,12 @@ def _scalar_values(model: type[models.Model], record: dict, names: list[str]) ->
                 raw = ""
         if isinstance(raw, float):
             raw = repr(raw)  # 0.51, not the binary float 0.5100000000000000088817841970012523
-        values[name] = model_field.to_python(raw) if raw is not None else None
+        if isinstance(raw, datetime.date) and not isinstance(model_field, models.DateField):
+            raw = raw.isoformat()  # a label revision written as a full date: YAML reads it as one
+        try:
+            values[name] = model_field.to_python(raw) if raw is not None else None
+        except ValidationError as error:
+            raise DatasetError(path, f"{name}: {' '.join(error.messages)}") from error
     return values
 
 
@@ -285,6 +326,51 @@ def _set_relation(instance: models.Model, name: str, targets: list[models.Model]
         report.add(kind, "updated")
 
 
+def _sync_rows(
+    path: Path,
+    parent: models.Model,
+    relation: str,
+    entries: object,
+    fields: list[str],
+    required: list[str],
+    report: LoadReport,
+    kind: str,
+    *,
+    key: list[str],
+) -> None:
+    """
+    Make a record's own rows (a label's warnings, an approval's designations, an outcome's sources) what its file
+    lists: upserted by `key` (a field, or "position" for lists whose order the file gives), and the rows the file
+    no longer lists deleted.
+    """
+    if entries in (None, ""):
+        entries = []
+    if not isinstance(entries, list):
+        raise DatasetError(path, f"'{relation}' must be a list")
+    manager = getattr(parent, relation)
+    model, parent_field = manager.model, manager.field.name
+    kept, seen = set(), {}
+    for position, entry in enumerate(entries, start=1):
+        where = Path(f"{path} ({relation} {position})")
+        if not isinstance(entry, dict):
+            raise DatasetError(where, f"each entry of '{relation}' must be a mapping of {', '.join(fields)}")
+        _check_keys(where, entry, fields, required)
+        values = _scalar_values(model, entry, fields, where)
+        if "position" in key:
+            values["position"] = position
+        lookup = {name: values.pop(name) for name in key}
+        if tuple(lookup.values()) in seen:
+            raise DatasetError(
+                where, f"repeats {', '.join(map(str, lookup.values()))} (entry {seen[tuple(lookup.values())]})"
+            )
+        seen[tuple(lookup.values())] = position
+        row = _upsert(model, {parent_field: parent, **lookup}, values, where, report, kind)
+        kept.add(row.pk)
+    for stale in manager.exclude(pk__in=kept):
+        stale.delete()
+        report.add(kind, "deleted")
+
+
 # ---------------------------------------------------------------------------------------------
 # Loading
 # ---------------------------------------------------------------------------------------------
@@ -295,6 +381,8 @@ class _Index:
         self.references: dict[str, Reference] = {}
         self.drugs: dict[str, Drug] = {}
         self.trials: dict[str, Trial] = {}
+        self.products: dict[str, Product] = {}
+        self.diagnostics: dict[str, CompanionDiagnostic] = {}
 
     def reference_list(self, path: Path, pmids: list[str]) -> list[Reference]:
         missing = [pmid for pmid in pmids if pmid not in self.references]
@@ -312,6 +400,20 @@ class _Index:
             raise DatasetError(path, f"names trial '{key}' with no file in trials/ (by nct_id or slug)")
         return self.trials[key]
 
+    def product_id(self, path: Path, record: dict) -> int | None:
+        """The product a record names in `product`, or None when it names none."""
+        slug = record.get("product")
+        if not slug:
+            return None
+        if slug not in self.products:
+            raise DatasetError(path, f"product: names product '{slug}' with no file in products/")
+        return self.products[slug].pk
+
+    def diagnostic(self, path: Path, slug: str) -> CompanionDiagnostic:
+        if slug not in self.diagnostics:
+            raise DatasetError(path, f"companion_diagnostics: names '{slug}' with no file in diagnostics/")
+        return self.diagnostics[slug]
+
 
 def load_dataset(data_dir: Path = DEFAULT_DATA_DIR) -> LoadReport:
     """Upsert every record under `data_dir` in one transaction. Raises DatasetError and writes nothing on error."""
@@ -319,9 +421,14 @@ def load_dataset(data_dir: Path = DEFAULT_DATA_DIR) -> LoadReport:
     index = _Index()
     with transaction.atomic():
         _load_references(data_dir, index, report)
+        _load_targets(data_dir, report)
         _load_drugs(data_dir, index, report)
+        _load_products(data_dir, index, report)
+        _load_diagnostics(data_dir, index, report)
         _load_trials(data_dir, index, report)
         _load_approvals(data_dir, index, report)
+        _load_labels(data_dir, index, report)
+        _load_events(data_dir, index, report)
     return report
 
 
@@ -331,8 +438,20 @@ def _load_references(data_dir: Path, index: _Index, report: LoadReport) -> None:
         pmid = str(record["pmid"])
         if pmid in index.references:
             raise DatasetError(path, f"PMID {pmid} appears in more than one file")
-        values = _scalar_values(Reference, record, REFERENCE_FIELDS[1:])
+        values = _scalar_values(Reference, record, REFERENCE_FIELDS[1:], path)
         index.references[pmid] = _upsert(Reference, {"pmid": pmid}, values, path, report, "references")
+
+
+def _load_targets(data_dir: Path, report: LoadReport) -> None:
+    seen: set[str] = set()
+    for path, record in read_records(data_dir, "targets"):
+        _check_keys(path, record, TARGET_FIELDS, ["symbol"])
+        symbol = str(record["symbol"])
+        if symbol in seen:
+            raise DatasetError(path, f"target '{symbol}' appears in more than one file")
+        seen.add(symbol)
+        values = _scalar_values(Target, record, TARGET_FIELDS[1:], path)
+        _upsert(Target, {"symbol": symbol}, values, path, report, "targets")
 
 
 def _load_drugs(data_dir: Path, index: _Index, report: LoadReport) -> None:
@@ -343,7 +462,7 @@ def _load_drugs(data_dir: Path, index: _Index, report: LoadReport) -> None:
         slug = record["slug"]
         if slug in index.drugs:
             raise DatasetError(path, f"drug slug '{slug}' appears in more than one file")
-        values = _scalar_values(Drug, record, DRUG_FIELDS[1:])
+        values = _scalar_values(Drug, record, DRUG_FIELDS[1:], path)
         drug = _upsert(Drug, {"slug": slug}, values, path, report, "drugs")
         index.drugs[slug] = drug
         drug_targets = []
@@ -370,6 +489,28 @@ def _load_drugs(data_dir: Path, index: _Index, report: LoadReport) -> None:
         _set_relation(drug, "components", components, report, "drugs")
 
 
+def _load_products(data_dir: Path, index: _Index, report: LoadReport) -> None:
+    for path, record in read_records(data_dir, "products"):
+        _check_keys(path, record, PRODUCT_FIELDS, ["slug", "drug", "brand_name", "agency", "sources"])
+        slug = record["slug"]
+        if slug in index.products:
+            raise DatasetError(path, f"product slug '{slug}' appears in more than one file")
+        values = _scalar_values(Product, record, PRODUCT_FIELDS[1:], path)
+        values["drug_id"] = index.drug(path, record["drug"]).pk
+        index.products[slug] = _upsert(Product, {"slug": slug}, values, path, report, "products")
+
+
+def _load_diagnostics(data_dir: Path, index: _Index, report: LoadReport) -> None:
+    required = ["slug", "name", "technology", "agency", "date", "scoring_rule", "sources"]
+    for path, record in read_records(data_dir, "diagnostics"):
+        _check_keys(path, record, DIAGNOSTIC_FIELDS, required)
+        slug = record["slug"]
+        if slug in index.diagnostics:
+            raise DatasetError(path, f"diagnostic slug '{slug}' appears in more than one file")
+        values = _scalar_values(CompanionDiagnostic, record, DIAGNOSTIC_FIELDS[1:], path)
+        index.diagnostics[slug] = _upsert(CompanionDiagnostic, {"slug": slug}, values, path, report, "diagnostics")
+
+
 def _load_trials(data_dir: Path, index: _Index, report: LoadReport) -> None:
     for path, record in read_records(data_dir, "trials"):
         _check_keys(path, record, TRIAL_FIELDS, ["slug", "phase"])
@@ -379,7 +520,7 @@ def _load_trials(data_dir: Path, index: _Index, report: LoadReport) -> None:
                 raise DatasetError(path, f"trial '{key}' appears in more than one file")
         lookup = {"nct_id": nct_id} if nct_id else {"slug": slug}
         record, precisions = _partial_dates(path, record)
-        values = _scalar_values(Trial, record, [name for name in TRIAL_FIELDS if name not in lookup])
+        values = _scalar_values(Trial, record, [name for name in TRIAL_FIELDS if name not in lookup], path)
         trial = _upsert(Trial, lookup, {**values, **precisions}, path, report, "trials")
         index.trials[slug] = trial
         if nct_id:
@@ -431,19 +572,36 @@ def _load_trial_drugs(path: Path, record: dict, trial: Trial, index: _Index) -> 
 def _load_outcomes(path: Path, record: dict, trial: Trial, index: _Index, report: LoadReport) -> None:
     kept, seen_keys = set(), set()
     for position, outcome_record in enumerate(record.get("outcomes") or [], start=1):
-        where = f"{path} (outcome {position})"
+        where = Path(f"{path} (outcome {position})")
         if not isinstance(outcome_record, dict):
             raise DatasetError(where, "an outcome must be a mapping")
-        _check_keys(Path(where), outcome_record, OUTCOME_FIELDS, ["endpoint", "references"])
-        values = _scalar_values(Outcome, outcome_record, OUTCOME_FIELDS)
+        _check_keys(where, outcome_record, OUTCOME_FIELDS, ["endpoint"])
+        if not outcome_record.get("references") and not outcome_record.get("sources"):
+            raise DatasetError(
+                where,
+                "cites no reference or source: give the PMIDs that report it (references) and/or the label, "
+                "assessment report, conference abstract or registry results page (sources)",
+            )
+        values = _scalar_values(Outcome, outcome_record, OUTCOME_FIELDS, where)
         lookup = {"trial": trial, **{name: values.pop(name) for name in OUTCOME_KEY}}
         if tuple(lookup.values()) in seen_keys:
             raise DatasetError(where, "repeats the endpoint, arms, population, analysis and timepoint of another")
         seen_keys.add(tuple(lookup.values()))
-        outcome = _upsert(Outcome, lookup, values, Path(where), report, "outcomes")
+        outcome = _upsert(Outcome, lookup, values, where, report, "outcomes")
         kept.add(outcome.pk)
-        pmids = _string_list(Path(where), outcome_record, "references")
-        _set_relation(outcome, "references", index.reference_list(Path(where), pmids), report, "outcomes")
+        pmids = _string_list(where, outcome_record, "references")
+        _set_relation(outcome, "references", index.reference_list(where, pmids), report, "outcomes")
+        _sync_rows(
+            where,
+            outcome,
+            "sources",
+            outcome_record.get("sources"),
+            OUTCOME_SOURCE_FIELDS,
+            ["kind", "url"],
+            report,
+            "outcome sources",
+            key=["position"],
+        )
     # The trial's file lists all its outcomes: those no longer listed were removed by a curator.
     for stale in trial.outcomes.exclude(pk__in=kept):
         stale.delete()
@@ -455,7 +613,8 @@ def _load_approvals(data_dir: Path, index: _Index, report: LoadReport) -> None:
     for path, record in read_records(data_dir, "approvals"):
         _check_keys(path, record, APPROVAL_FIELDS, ["drug", "agency", "date", "indication", "sources"])
         drug = index.drug(path, record["drug"])
-        values = _scalar_values(Approval, record, APPROVAL_FIELDS[1:])
+        values = _scalar_values(Approval, record, APPROVAL_FIELDS[1:], path)
+        values["product_id"] = index.product_id(path, record)
         key = (drug.pk, values["agency"], values["date"], values["indication"])
         if key in seen:
             raise DatasetError(path, f"same drug, agency, date and indication as {seen[key]}")
@@ -463,6 +622,11 @@ def _load_approvals(data_dir: Path, index: _Index, report: LoadReport) -> None:
         pivotal = [index.trial(path, key) for key in _string_list(path, record, "pivotal_trials")]
         if not pivotal and not values["no_pivotal_trial_reason"]:
             raise DatasetError(path, "give pivotal_trials or a no_pivotal_trial_reason")
+        diagnostics = [index.diagnostic(path, slug) for slug in _string_list(path, record, "companion_diagnostics")]
+        try:
+            validate_companion_diagnostics(values["agency"], diagnostics)
+        except ValidationError as error:
+            raise DatasetError(path, _describe(error)) from error
         lookup = {name: values.pop(name) for name in ["agency", "date", "indication"]}
         approval = _upsert(Approval, {"drug": drug, **lookup}, values, path, report, "approvals")
         _set_relation(approval, "pivotal_trials", pivotal, report, "approvals")
@@ -473,6 +637,53 @@ def _load_approvals(data_dir: Path, index: _Index, report: LoadReport) -> None:
             report,
             "approvals",
         )
+        _set_relation(approval, "companion_diagnostics", diagnostics, report, "approvals")
+        _sync_rows(
+            path,
+            approval,
+            "designations",
+            record.get("designations"),
+            DESIGNATION_FIELDS,
+            DESIGNATION_FIELDS,
+            report,
+            "designations",
+            key=["designation"],
+        )
+
+
+def _load_labels(data_dir: Path, index: _Index, report: LoadReport) -> None:
+    seen = {}
+    for path, record in read_records(data_dir, "labels"):
+        _check_keys(path, record, LABEL_FIELDS, ["drug", "agency", "document", "url", "sources"])
+        drug = index.drug(path, record["drug"])
+        values = _scalar_values(Label, record, LABEL_FIELDS[1:], path)
+        values["product_id"] = index.product_id(path, record)
+        key = (drug.pk, values["agency"])
+        if key in seen:
+            raise DatasetError(path, f"same drug and agency as {seen[key]}: a drug has one label per agency")
+        seen[key] = path
+        label = _upsert(Label, {"drug": drug, "agency": values.pop("agency")}, values, path, report, "labels")
+        _sync_rows(
+            path,
+            label,
+            "warnings",
+            record.get("warnings"),
+            WARNING_FIELDS,
+            ["kind", "topic", "statement", "source"],
+            report,
+            "warnings",
+            key=["position"],
+        )
+
+
+def _load_events(data_dir: Path, index: _Index, report: LoadReport) -> None:
+    for path, record in read_records(data_dir, "events"):
+        _check_keys(path, record, EVENT_FIELDS, ["drug", "agency", "date", "event_type", "description", "sources"])
+        drug = index.drug(path, record["drug"])
+        values = _scalar_values(RegulatoryEvent, record, EVENT_FIELDS[1:], path)
+        values["product_id"] = index.product_id(path, record)
+        lookup = {"drug": drug, **{name: values.pop(name) for name in ["agency", "date", "event_type", "indication"]}}
+        _upsert(RegulatoryEvent, lookup, values, path, report, "events")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -516,12 +727,39 @@ def _pmids(manager) -> list[str]:
     return sorted((reference.pmid for reference in manager.all()), key=int)
 
 
-def dataset_records() -> dict[str, dict]:
-    """Every record of the database as {relative path: record}, in canonical form."""
-    files: dict[str, dict] = {}
-    for reference in Reference.objects.exclude(pmid__regex=GENERATED_PMID_PATTERN).order_by("pmid"):
-        files[f"references/{reference.pmid}.yaml"] = _record(reference, REFERENCE_FIELDS, {})
-    drugs = Drug.objects.exclude(slug__startswith=GENERATED_SLUG_PREFIX).select_related("biosimilar_of")
+def _rows(manager, names: list[str]) -> list[dict]:
+    """A record's own rows kept in file order (warnings, outcome sources), each in canonical form."""
+    return [_record(row, names, {}) for row in sorted(manager.all(), key=lambda row: row.position)]
+
+
+def _revision(value: str) -> str | datetime.date:
+    """A label revision as a curator writes it: a full date as a YAML date, a month as text."""
+    try:
+        return datetime.date.fromisoformat(value) if len(value) == 10 else value
+    except ValueError:
+        return value
+
+
+def _numbered_paths(records: list[tuple[str, dict]]) -> dict[str, dict]:
+    """{path: record} from (stem, record) pairs in order, with -2, -3 … added to a stem that repeats."""
+    files, clashes = {}, Counter()
+    for stem, record in records:
+        clashes[stem] += 1
+        files[f"{stem}{f'-{clashes[stem]}' if clashes[stem] > 1 else ''}.yaml"] = record
+    return files
+
+
+def _not_generated(queryset: models.QuerySet, slug_field: str) -> models.QuerySet:
+    return queryset.exclude(**{f"{slug_field}__startswith": GENERATED_SLUG_PREFIX})
+
+
+def _targets() -> dict[str, dict]:
+    return {f"targets/{target.symbol}.yaml": _record(target, TARGET_FIELDS, {}) for target in Target.objects.all()}
+
+
+def _drugs() -> dict[str, dict]:
+    files = {}
+    drugs = _not_generated(Drug.objects, "slug").select_related("biosimilar_of")
     for drug in drugs.prefetch_related("targets", "components", "references"):
         relations = {
             "targets": sorted(target.symbol for target in drug.targets.all()),
@@ -530,8 +768,26 @@ def dataset_records() -> dict[str, dict]:
             "references": _pmids(drug.references),
         }
         files[f"drugs/{drug.slug}.yaml"] = _record(drug, DRUG_FIELDS, relations)
-    trials = Trial.objects.exclude(slug__startswith=GENERATED_SLUG_PREFIX).prefetch_related(
-        "references", prefetch_joined(Trial, "trial_drugs", "drug"), "outcomes__references"
+    return files
+
+
+def _products() -> dict[str, dict]:
+    products = _not_generated(Product.objects, "drug__slug").select_related("drug")
+    return {
+        f"products/{product.slug}.yaml": _record(product, PRODUCT_FIELDS, {"drug": product.drug.slug})
+        for product in products
+    }
+
+
+def _diagnostics() -> dict[str, dict]:
+    diagnostics = _not_generated(CompanionDiagnostic.objects, "slug")
+    return {f"diagnostics/{cdx.slug}.yaml": _record(cdx, DIAGNOSTIC_FIELDS, {}) for cdx in diagnostics}
+
+
+def _trials() -> dict[str, dict]:
+    files = {}
+    trials = _not_generated(Trial.objects, "slug").prefetch_related(
+        "references", prefetch_joined(Trial, "trial_drugs", "drug"), "outcomes__references", "outcomes__sources"
     )
     for trial in trials:
         ordered_outcomes = sorted(
@@ -539,7 +795,12 @@ def dataset_records() -> dict[str, dict]:
             key=lambda outcome: (not outcome.is_primary, *_text_key(*(getattr(outcome, name) for name in OUTCOME_KEY))),
         )
         outcomes = [
-            _record(outcome, OUTCOME_FIELDS, {"references": _pmids(outcome.references)}) for outcome in ordered_outcomes
+            _record(
+                outcome,
+                OUTCOME_FIELDS,
+                {"references": _pmids(outcome.references), "sources": _rows(outcome.sources, OUTCOME_SOURCE_FIELDS)},
+            )
+            for outcome in ordered_outcomes
         ]
         relations = {
             "drugs": [
@@ -554,27 +815,100 @@ def dataset_records() -> dict[str, dict]:
             if value and getattr(trial, precision_field) == DatePrecision.MONTH:
                 relations[name] = f"{value:%Y-%m}"
         files[f"trials/{trial.slug}.yaml"] = _record(trial, TRIAL_FIELDS, relations)
+    return files
+
+
+DESIGNATION_ORDER = {value: position for position, value in enumerate(Designation.values)}
+
+
+def _approvals() -> dict[str, dict]:
     approvals = (
-        Approval.objects.exclude(drug__slug__startswith=GENERATED_SLUG_PREFIX)
-        .select_related("drug")
-        .prefetch_related("pivotal_trials", "references")
+        _not_generated(Approval.objects, "drug__slug")
+        .select_related("drug", "product")
+        .prefetch_related("pivotal_trials", "references", "designations", "companion_diagnostics")
     )
-    clashes: Counter = Counter()
     ordered = sorted(
         approvals, key=lambda a: _text_key(a.drug.slug, a.agency, a.date.isoformat(), a.tumour_type, a.indication)
     )
+    records = []
     for approval in ordered:
+        designations = sorted(approval.designations.all(), key=lambda row: DESIGNATION_ORDER[row.designation])
+        relations = {
+            "drug": approval.drug.slug,
+            "product": approval.product.slug if approval.product else None,
+            "companion_diagnostics": sorted(cdx.slug for cdx in approval.companion_diagnostics.all()),
+            "pivotal_trials": sorted(trial.nct_id or trial.slug for trial in approval.pivotal_trials.all()),
+            "designations": [_record(row, DESIGNATION_FIELDS, {}) for row in designations],
+            "references": _pmids(approval.references),
+        }
         stem = (
             f"approvals/{approval.drug.slug}/{approval.agency.lower()}-{approval.date:%Y-%m-%d}-{approval.tumour_type}"
         )
-        clashes[stem] += 1
-        suffix = f"-{clashes[stem]}" if clashes[stem] > 1 else ""
-        relations = {
-            "drug": approval.drug.slug,
-            "pivotal_trials": sorted(trial.nct_id or trial.slug for trial in approval.pivotal_trials.all()),
-            "references": _pmids(approval.references),
-        }
-        files[f"{stem}{suffix}.yaml"] = _record(approval, APPROVAL_FIELDS, relations)
+        records.append((stem, _record(approval, APPROVAL_FIELDS, relations)))
+    return _numbered_paths(records)
+
+
+def _labels() -> dict[str, dict]:
+    labels = _not_generated(Label.objects, "drug__slug").select_related("drug", "product").prefetch_related("warnings")
+    return {
+        f"labels/{label.drug.slug}/{label.agency}.yaml": _record(
+            label,
+            LABEL_FIELDS,
+            {
+                "drug": label.drug.slug,
+                "product": label.product.slug if label.product else None,
+                "revised": _revision(label.revised) if label.revised else None,
+                "warnings": _rows(label.warnings, WARNING_FIELDS),
+            },
+        )
+        for label in labels
+    }
+
+
+def _events() -> dict[str, dict]:
+    events = _not_generated(RegulatoryEvent.objects, "drug__slug").select_related("drug", "product")
+    ordered = sorted(
+        events, key=lambda e: _text_key(e.drug.slug, e.agency, e.date.isoformat(), e.event_type, e.indication)
+    )
+    return _numbered_paths(
+        [
+            (
+                f"events/{event.drug.slug}/{event.agency.lower()}-{event.date:%Y-%m-%d}-{event.event_type}",
+                _record(
+                    event,
+                    EVENT_FIELDS,
+                    {"drug": event.drug.slug, "product": event.product.slug if event.product else None},
+                ),
+            )
+            for event in ordered
+        ]
+    )
+
+
+def _references() -> dict[str, dict]:
+    references = Reference.objects.exclude(pmid__regex=GENERATED_PMID_PATTERN).order_by("pmid")
+    return {f"references/{reference.pmid}.yaml": _record(reference, REFERENCE_FIELDS, {}) for reference in references}
+
+
+# How each kind of record is written, in RECORD_KINDS order.
+EXPORTERS: dict[str, Callable[[], dict[str, dict]]] = {
+    "references": _references,
+    "targets": _targets,
+    "drugs": _drugs,
+    "products": _products,
+    "diagnostics": _diagnostics,
+    "trials": _trials,
+    "approvals": _approvals,
+    "labels": _labels,
+    "events": _events,
+}
+
+
+def dataset_records() -> dict[str, dict]:
+    """Every record of the database as {relative path: record}, in canonical form."""
+    files: dict[str, dict] = {}
+    for kind in RECORD_KINDS:
+        files.update(EXPORTERS[kind]())
     return files
 
 
@@ -585,7 +919,7 @@ def dump_record(record: dict) -> str:
 def export_dataset(data_dir: Path = DEFAULT_DATA_DIR) -> int:
     """Write the database as the curated files under `data_dir`, replacing old record files. Returns the count."""
     files = dataset_records()
-    for kind in ("references", "drugs", "trials", "approvals"):
+    for kind in RECORD_KINDS:
         for old in (data_dir / kind).rglob("*.yaml") if (data_dir / kind).exists() else []:
             if str(old.relative_to(data_dir)) not in files:
                 old.unlink()
@@ -595,7 +929,8 @@ def export_dataset(data_dir: Path = DEFAULT_DATA_DIR) -> int:
         text = dump_record(record)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
-    for directory in sorted((data_dir / "approvals").glob("*"), reverse=True):
-        if directory.is_dir() and not any(directory.iterdir()):
-            directory.rmdir()
+    for kind in ("approvals", "labels", "events"):
+        for directory in sorted((data_dir / kind).glob("*"), reverse=True):
+            if directory.is_dir() and not any(directory.iterdir()):
+                directory.rmdir()
     return len(files)

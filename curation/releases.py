@@ -8,8 +8,9 @@ A release is a folder `RELEASES_DIR/<version>/` holding
 - `manifest.json`: version, publication date, counts, the archive's SHA-256 checksum and size, a checksum of
   the dataset's content, and the changelog since the previous release.
 
-The changelog compares records by natural key (reference PMID, drug slug, trial NCT number or slug, approval
-drug + agency + date + indication): added, changed (with the fields that changed) and removed. A record whose
+The changelog compares records by natural key (reference PMID, target symbol, drug, product and diagnostic slug,
+trial NCT number or slug, approval drug + agency + date + indication, label drug + agency, event drug + agency +
+date + type + indication): added, changed (with the fields that changed) and removed. A record whose
 natural key itself changed appears as removed and added, exactly as the loader would treat it.
 """
 
@@ -32,11 +33,11 @@ import yaml
 from django.conf import settings
 from django.utils import timezone
 
-from .dataset import DEFAULT_DATA_DIR, dataset_records, dump_record
+from .dataset import DEFAULT_DATA_DIR, RECORD_KINDS, dataset_records, dump_record
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "her2kb-release/1"
-KINDS = ("references", "drugs", "trials", "approvals")
+KINDS = RECORD_KINDS
 VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,39}")
 
 
@@ -129,12 +130,19 @@ def natural_key(relative: str, record: dict) -> tuple[str, str]:
     kind = relative.split("/")[0]
     if kind == "references":
         return kind, str(record["pmid"])
-    if kind == "drugs":
+    if kind == "targets":
+        return kind, str(record["symbol"])
+    if kind in ("drugs", "products", "diagnostics"):
         return kind, record["slug"]
     if kind == "trials":
         return kind, record.get("nct_id") or record["slug"]
     if kind == "approvals":
         return kind, f"{record['drug']} {record['agency']} {record['date']}: {record['indication']}"
+    if kind == "labels":
+        return kind, f"{record['drug']} {record['agency']}"
+    if kind == "events":
+        indication = f": {record['indication']}" if record.get("indication") else ""
+        return kind, f"{record['drug']} {record['agency']} {record['date']} {record['event_type']}{indication}"
     raise ValueError(f"not a dataset record path: {relative}")
 
 
@@ -185,6 +193,9 @@ def _counts(files: dict[str, dict]) -> dict[str, int]:
     counts = {kind: sum(1 for relative in files if relative.startswith(f"{kind}/")) for kind in KINDS}
     counts["outcomes"] = sum(
         len(record.get("outcomes") or []) for relative, record in files.items() if relative.startswith("trials/")
+    )
+    counts["warnings"] = sum(
+        len(record.get("warnings") or []) for relative, record in files.items() if relative.startswith("labels/")
     )
     return counts
 

@@ -1,12 +1,27 @@
-"""Filters for drugs and approvals: one definition serves the HTML list pages and the API."""
+"""Filters for drugs, approvals and the regulatory records: one definition serves the HTML pages and the API."""
 
 import django_filters
 from django.db.models import QuerySet
 
 from her2kb.validators import SEARCH_MAX_LENGTH, validate_search_words
 
-from .choices import Agency, ApprovalType, DevelopmentStatus, DrugClass, Her2Category, TherapySetting, TumourType
-from .models import Approval, Drug
+from .choices import (
+    Agency,
+    ApprovalType,
+    Designation,
+    DevelopmentStatus,
+    DiagnosticTechnology,
+    DrugClass,
+    EventType,
+    Her2Category,
+    LabelDocument,
+    ScoringRule,
+    TherapySetting,
+    TumourType,
+    WarningKind,
+    WarningTopic,
+)
+from .models import Approval, CompanionDiagnostic, Drug, Label, LabelWarning, Product, RegulatoryEvent
 
 
 class DrugFilterSet(django_filters.FilterSet):
@@ -52,6 +67,11 @@ class ApprovalFilterSet(django_filters.FilterSet):
         field_name="date", lookup_expr="year", label="Year", min_value=1900, max_value=2100
     )
     date = django_filters.DateFromToRangeFilter(label="Approved between (date_after, date_before)")
+    designation = django_filters.ChoiceFilter(
+        choices=Designation.choices, method="filter_designation", label="Designation (e.g. breakthrough_therapy)"
+    )
+    cdx = django_filters.CharFilter(method="filter_cdx", label="Companion diagnostic (slug)")
+    product = django_filters.CharFilter(field_name="product__slug", label="Product (slug)")
 
     class Meta:
         model = Approval
@@ -66,7 +86,84 @@ class ApprovalFilterSet(django_filters.FilterSet):
             "setting",
             "year",
             "date",
+            "designation",
+            "cdx",
+            "product",
         ]
 
     def filter_her2_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.for_her2_status(value)
+
+    def filter_designation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.with_designation(value)
+
+    def filter_cdx(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.qualified_by(value)
+
+
+class ProductFilterSet(django_filters.FilterSet):
+    drug = django_filters.CharFilter(field_name="drug__slug", label="Drug (slug)")
+    agency = django_filters.ChoiceFilter(choices=Agency.choices)
+    brand_name = django_filters.CharFilter(lookup_expr="iexact", label="Brand name (e.g. Zercepac)")
+
+    class Meta:
+        model = Product
+        fields = ["drug", "agency", "brand_name"]
+
+
+class CompanionDiagnosticFilterSet(django_filters.FilterSet):
+    agency = django_filters.ChoiceFilter(choices=Agency.choices)
+    technology = django_filters.ChoiceFilter(choices=DiagnosticTechnology.choices)
+    scoring_rule = django_filters.ChoiceFilter(choices=ScoringRule.choices, label="Scoring rule")
+    drug = django_filters.CharFilter(method="filter_drug", label="Selects patients for drug (slug)")
+
+    class Meta:
+        model = CompanionDiagnostic
+        fields = ["agency", "technology", "scoring_rule", "drug"]
+
+    def filter_drug(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.for_drug(value)
+
+
+class LabelFilterSet(django_filters.FilterSet):
+    drug = django_filters.CharFilter(field_name="drug__slug", label="Drug (slug)")
+    agency = django_filters.ChoiceFilter(choices=Agency.choices)
+    document = django_filters.ChoiceFilter(choices=LabelDocument.choices)
+    warning_kind = django_filters.ChoiceFilter(
+        choices=WarningKind.choices, method="filter_warning_kind", label="States a warning of this kind"
+    )
+    warning_topic = django_filters.ChoiceFilter(
+        choices=WarningTopic.choices, method="filter_warning_topic", label="States a warning on this topic"
+    )
+
+    class Meta:
+        model = Label
+        fields = ["drug", "agency", "document", "warning_kind", "warning_topic"]
+
+    def filter_warning_kind(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.with_warning(kind=value)
+
+    def filter_warning_topic(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.with_warning(topic=value)
+
+
+class LabelWarningFilterSet(django_filters.FilterSet):
+    drug = django_filters.CharFilter(field_name="label__drug__slug", label="Drug (slug)")
+    agency = django_filters.ChoiceFilter(field_name="label__agency", choices=Agency.choices)
+    kind = django_filters.ChoiceFilter(choices=WarningKind.choices, label="Kind (e.g. boxed_warning)")
+    topic = django_filters.ChoiceFilter(choices=WarningTopic.choices)
+
+    class Meta:
+        model = LabelWarning
+        fields = ["drug", "agency", "kind", "topic"]
+
+
+class RegulatoryEventFilterSet(django_filters.FilterSet):
+    drug = django_filters.CharFilter(field_name="drug__slug", label="Drug (slug)")
+    agency = django_filters.ChoiceFilter(choices=Agency.choices)
+    event_type = django_filters.ChoiceFilter(choices=EventType.choices, label="Event type")
+    date = django_filters.DateFromToRangeFilter(label="Between (date_after, date_before)")
+
+    class Meta:
+        model = RegulatoryEvent
+        fields = ["drug", "agency", "event_type", "date"]

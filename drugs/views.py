@@ -6,8 +6,9 @@ from her2kb import charts
 from her2kb.jsonld import drug_jsonld, jsonld_script
 from her2kb.views import FilteredListView
 
-from .filtersets import ApprovalFilterSet, DrugFilterSet
-from .models import Approval, Drug
+from .choices import Agency
+from .filtersets import ApprovalFilterSet, CompanionDiagnosticFilterSet, DrugFilterSet
+from .models import Approval, CompanionDiagnostic, Drug
 
 
 class DrugListView(FilteredListView):
@@ -26,14 +27,22 @@ class DrugDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         drug = self.object
         approvals = sorted(drug.approvals.all(), key=lambda approval: (approval.date, approval.agency))
+        events = sorted(drug.events.all(), key=lambda event: (event.date, event.agency))
+        agency_order = {agency: position for position, agency in enumerate(Agency.values)}
+        labels = sorted(drug.labels.all(), key=lambda label: agency_order.get(label.agency, len(agency_order)))
         # A drug may play several roles in a trial only once (unique constraint), so no duplicates here.
         trial_roles = sorted(drug.trial_roles.all(), key=lambda role: (str(role.trial), role.role))
         context.update(
             approvals=approvals,
+            events=events,
+            labels=labels,
+            boxed_labels=[label for label in labels if label.boxed_warnings],
+            brands=drug.brands,
             trial_roles=trial_roles,
             timeline=charts.timeline_svg(
-                charts.timeline_points_from_approvals(approvals, row="agency"),
-                title=f"Approvals of {drug.name} over time, by agency",
+                charts.timeline_points_from_approvals(approvals, row="agency")
+                + charts.timeline_points_from_events(events, row="agency"),
+                title=f"Approvals and other regulatory decisions on {drug.name} over time, by agency",
             ),
             structured_data=jsonld_script(
                 drug_jsonld(drug, url=self.request.build_absolute_uri(drug.get_absolute_url()))
@@ -60,3 +69,11 @@ class ApprovalListView(FilteredListView):
             title="Approvals over time, one row per drug, coloured by agency",
         )
         return context
+
+
+class CompanionDiagnosticListView(FilteredListView):
+    """Every companion diagnostic decision, with the approvals whose patients it selects."""
+
+    queryset = CompanionDiagnostic.objects.for_list()
+    filterset_class = CompanionDiagnosticFilterSet
+    form_fields = ("scoring_rule", "technology", "agency")

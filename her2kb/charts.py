@@ -37,13 +37,15 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 @dataclass(frozen=True)
 class TimelinePoint:
-    """One approval on the timeline: its row (a drug or an agency), date, colour key, tooltip and link."""
+    """One approval (a dot) or other regulatory event (a diamond) on the timeline: its row (a drug or an agency),
+    date, colour key, tooltip and link."""
 
     row: str
     date: datetime.date
     label: str
     category: str = ""
     href: str = ""
+    marker: str = "dot"  # "dot": an approval; "diamond": another decision (refusal, withdrawal, label change …)
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,11 @@ def timeline_svg(points: Sequence[TimelinePoint], *, title: str = "Approvals ove
     def x_of(day: datetime.date) -> float:
         return label_width + plot_width * (day - start).days / total_days
 
+    events = sum(1 for p in points if p.marker == "diamond")
+    counted = f"{len(points) - events} approvals" + (f" and {events} other regulatory events" if events else "")
     desc = (
-        f"{len(points)} approvals from {min(p.date for p in points):%Y} to {max(p.date for p in points):%Y}, "
-        f"in {len(rows)} rows ({', '.join(rows)}). The table on this page lists every one."
+        f"{counted} from {min(p.date for p in points):%Y} to {max(p.date for p in points):%Y}, "
+        f"in {len(rows)} rows ({', '.join(rows)}). The tables on this page list every one."
     )
     out = _svg_open(width, height, title, desc, "timeline")
     axis_y = top + row_height * len(rows)
@@ -136,10 +140,17 @@ def timeline_svg(points: Sequence[TimelinePoint], *, title: str = "Approvals ove
         x = x_of(point.date)
         y = top + row_height * rows.index(point.row) + row_height / 2
         colour = AGENCY_COLOURS.get(point.category, DEFAULT_COLOUR)
-        dot = (
-            f'<circle cx="{_num(x)}" cy="{_num(y)}" r="6" fill="{colour}" stroke="#fff" stroke-width="1.5">'
-            f"<title>{escape(point.label)}</title></circle>"
-        )
+        if point.marker == "diamond":
+            corners = f"{_num(x)},{_num(y - 7)} {_num(x + 7)},{_num(y)} {_num(x)},{_num(y + 7)} {_num(x - 7)},{_num(y)}"
+            dot = (
+                f'<polygon class="timeline__event" points="{corners}" fill="#fff" stroke="{colour}" stroke-width="2.5">'
+                f"<title>{escape(point.label)}</title></polygon>"
+            )
+        else:
+            dot = (
+                f'<circle cx="{_num(x)}" cy="{_num(y)}" r="6" fill="{colour}" stroke="#fff" stroke-width="1.5">'
+                f"<title>{escape(point.label)}</title></circle>"
+            )
         if point.href:
             dot = f'<a href="{escape(point.href)}">{dot}</a>'
         out.append(dot)
@@ -259,21 +270,40 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def timeline_points_from_approvals(approvals: Iterable, *, row: str = "drug") -> list[TimelinePoint]:
-    """Approvals as timeline points, one row per drug (`row="drug"`) or per agency (`row="agency"`)."""
+    """Approvals as timeline points, one row per drug (`row="drug"`) or per agency (`row="agency"`). The tooltip
+    names the approval's designations (priority review, breakthrough therapy …) when they were fetched with it."""
     points = []
     for approval in approvals:
         row_label = approval.drug.name if row == "drug" else approval.get_agency_display()
+        designations = ", ".join(item.get_designation_display() for item in approval.designation_list)
         points.append(
             TimelinePoint(
                 row=row_label,
                 date=approval.date,
                 label=f"{approval.drug.name}: {approval.agency} {approval.date:%Y-%m-%d}, "
-                f"{approval.get_her2_category_display()} {approval.get_tumour_type_display()}",
+                f"{approval.get_her2_category_display()} {approval.get_tumour_type_display()}"
+                + (f" ({approval.get_approval_type_display().lower()})" if approval.approval_type else "")
+                + (f"; {designations}" if designations else ""),
                 category=approval.agency,
                 href=f"#approval-{approval.pk}" if row == "agency" else approval.get_absolute_url(),
             )
         )
     return points
+
+
+def timeline_points_from_events(events: Iterable, *, row: str = "agency") -> list[TimelinePoint]:
+    """Regulatory events (refusals, withdrawals, label changes …) as diamonds on the same rows as approvals."""
+    return [
+        TimelinePoint(
+            row=event.drug.name if row == "drug" else event.get_agency_display(),
+            date=event.date,
+            label=f"{event.drug.name}: {event.agency} {event.date:%Y-%m-%d}, {event.get_event_type_display()}",
+            category=event.agency,
+            href=f"#event-{event.pk}" if row == "agency" else event.get_absolute_url(),
+            marker="diamond",
+        )
+        for event in events
+    ]
 
 
 def forest_rows_from_outcomes(outcomes: Iterable) -> list[ForestRow]:

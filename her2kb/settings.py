@@ -371,6 +371,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SORT_OPERATION_PARAMETERS": False,
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "displayRequestDuration": True, "tryItOutEnabled": True},
+    # Two vocabularies share the field name "kind": name each enumeration after what it is.
+    "ENUM_NAME_OVERRIDES": {
+        "WarningKindEnum": "drugs.choices.WarningKind",
+        "OutcomeSourceKindEnum": "trials.choices.OutcomeSourceKind",
+    },
 }
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_URLS_REGEX = r"^/api/.*$"

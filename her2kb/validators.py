@@ -1,9 +1,11 @@
 """Identifier formats shared by the apps: one definition of what a valid PMID, NCT number or DOI is."""
 
+import datetime
 import re
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator, URLValidator
+from django.utils import timezone
 
 PMID_PATTERN = r"^[1-9][0-9]{0,8}$"
 NCT_PATTERN = r"^NCT[0-9]{8}$"
@@ -23,9 +25,38 @@ DRUG_IDENTIFIER_RULES = {
     "chembl_id": (re.compile(r"CHEMBL[0-9]+"), "A ChEMBL ID is 'CHEMBL' followed by digits (CHEMBL####)."),
     "unii": (re.compile(r"[A-Z0-9]{10}"), "A UNII is 10 capital letters or digits."),
     "ncit_code": (re.compile(r"C[0-9]+"), "An NCI Thesaurus code is 'C' followed by digits (C####)."),
+    "atc_code": (
+        re.compile(r"[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}"),
+        "A WHO ATC code of a substance is 7 characters: letter, 2 digits, 2 letters, 2 digits (e.g. L01FD01).",
+    ),
+    "rxnorm_cui": (re.compile(r"[1-9][0-9]*"), "An RxNorm concept ID (RxCUI) is digits without a leading zero."),
 }
 
+validate_hgnc_id = RegexValidator(r"^HGNC:[1-9][0-9]*$", "An HGNC ID is 'HGNC:' followed by digits, e.g. HGNC:3430.")
+
+# FDA device decisions: a PMA (P + 6 digits, with /S + 3 digits for a supplement), a 510(k) (K + 6 digits) or a
+# De Novo (DEN + 6 digits). Companion diagnostics are mostly PMAs.
+FDA_DEVICE_DECISION_PATTERN = re.compile(r"P[0-9]{6}(/S[0-9]{3})?|K[0-9]{6}|DEN[0-9]{6}")
+FDA_DEVICE_DECISION_MESSAGE = (
+    "An FDA device decision is a PMA number P###### (a supplement P######/S###), a 510(k) K###### or a "
+    "De Novo DEN######, e.g. P990081/S047."
+)
+validate_dailymed_set_id = RegexValidator(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    "A DailyMed set ID is a lowercase UUID, e.g. 7e67e73e-ddf4-4e4d-8b50-09d7514910b6.",
+)
+
 _validate_url = URLValidator(schemes=["http", "https"])
+
+
+def validate_source_url(value: str) -> None:
+    """One source's web address (a label document, the source of a designation or a warning)."""
+    try:
+        _validate_url(value)
+    except ValidationError:
+        raise ValidationError(
+            f"{str(value)[:80]!r} is not a web address; give the full URL starting with https://."
+        ) from None
 
 
 def validate_source_urls(value: object) -> None:
@@ -84,3 +115,37 @@ def search_text_problem(text: str) -> str | None:
         except ValidationError as invalid:
             return invalid.messages[0]
     return None
+
+
+def source_url_errors(sources: object, *, required: str = "") -> list[str]:
+    """What is wrong with a record's `sources`: none given when `required` (the message says which document is
+    wanted), or entries that are not web addresses. Empty when they are fine."""
+    if not sources:
+        return [required] if required else []
+    try:
+        validate_source_urls(sources)
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
+def validate_not_in_future(value: datetime.date) -> None:
+    """Decisions, label revisions and data cut-offs have happened: a date after today is a typing error."""
+    if value and value > timezone.localdate():
+        raise ValidationError(f"{value:%Y-%m-%d} is in the future; give the date the source states.")
+
+
+LABEL_REVISION_RE = re.compile(r"([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?")
+
+
+def validate_label_revision(value: str) -> None:
+    """A label's revision as the document states it: YYYY-MM, or YYYY-MM-DD when it gives the day."""
+    match = LABEL_REVISION_RE.fullmatch(value or "")
+    try:
+        if not match:
+            raise ValueError
+        year, month, day = (int(part) if part else 1 for part in match.groups())
+        first_day = datetime.date(year, month, day)
+    except ValueError:
+        raise ValidationError(f"{value!r} is not a revision date: write YYYY-MM or YYYY-MM-DD, e.g. 2024-11.") from None
+    validate_not_in_future(first_day)

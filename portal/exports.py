@@ -39,8 +39,15 @@ from django.utils.encoding import iri_to_uri
 from rest_framework import serializers
 from rest_framework.utils.encoders import JSONEncoder
 
-from drugs.api.serializers import ApprovalSerializer, DrugSerializer
-from drugs.models import Approval, Drug
+from drugs.api.serializers import (
+    ApprovalSerializer,
+    CompanionDiagnosticSerializer,
+    DrugSerializer,
+    LabelSerializer,
+    ProductSerializer,
+    RegulatoryEventSerializer,
+)
+from drugs.models import Approval, CompanionDiagnostic, Drug, Label, Product, RegulatoryEvent
 from her2kb.api.caching import DatasetState, dataset_state
 from references.api.serializers import ReferenceSerializer
 from references.models import Reference
@@ -68,7 +75,11 @@ class DatasetSerializer(serializers.Serializer):
         allow_null=True, help_text="When any record in the dataset last changed (null for an empty dataset)."
     )
     drugs = DrugSerializer(many=True)
+    products = ProductSerializer(many=True)
     approvals = ApprovalSerializer(many=True)
+    diagnostics = CompanionDiagnosticSerializer(many=True)
+    labels = LabelSerializer(many=True, help_text="Each label with its warnings.")
+    events = RegulatoryEventSerializer(many=True)
     trials = TrialSerializer(many=True)
     outcomes = OutcomeSerializer(many=True)
     references = ReferenceSerializer(many=True)
@@ -81,7 +92,11 @@ def dataset_querysets() -> dict[str, QuerySet]:
     """The records of each list in the export, in the order they appear."""
     return {
         "drugs": Drug.objects.for_api(),
+        "products": Product.objects.for_api(),
         "approvals": Approval.objects.for_api(),
+        "diagnostics": CompanionDiagnostic.objects.for_api(),
+        "labels": Label.objects.for_api(),
+        "events": RegulatoryEvent.objects.for_api(),
         "trials": Trial.objects.for_api(),
         "outcomes": Outcome.objects.for_api(),
         "references": Reference.objects.for_api().order_by("pmid_number"),

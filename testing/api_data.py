@@ -4,11 +4,21 @@ from dataclasses import dataclass, field
 
 from drugs.choices import DrugClass
 from drugs.models import Approval, Drug
-from drugs.tests.factories import ApprovalFactory, DrugFactory, TargetFactory
+from drugs.tests.factories import (
+    ApprovalDesignationFactory,
+    ApprovalFactory,
+    CompanionDiagnosticFactory,
+    DrugFactory,
+    LabelFactory,
+    LabelWarningFactory,
+    ProductFactory,
+    RegulatoryEventFactory,
+    TargetFactory,
+)
 from references.models import Reference
 from references.tests.factories import ReferenceFactory
 from trials.models import Outcome, Trial
-from trials.tests.factories import OutcomeFactory, TrialDrugFactory, TrialFactory
+from trials.tests.factories import OutcomeFactory, OutcomeSourceFactory, TrialDrugFactory, TrialFactory
 
 
 @dataclass
@@ -21,8 +31,10 @@ class Dataset:
 
 
 def make_linked_dataset(size: int = 1) -> Dataset:
-    """`size` groups of: an ADC with a target, two references, a trial studying it with an outcome,
-    and an approval with the trial as pivotal — every relation the serializers show is populated."""
+    """`size` groups of: an ADC with a target, two references, a trial studying it with an outcome (also citing a
+    conference abstract), an approval with the trial as pivotal, its product, a designation and a companion
+    diagnostic, a label with a boxed warning and a regulatory event — every relation the serializers show is
+    populated."""
     data = Dataset()
     her2 = TargetFactory(symbol="HER2")
     for _ in range(size):
@@ -35,9 +47,15 @@ def make_linked_dataset(size: int = 1) -> Dataset:
         TrialDrugFactory(trial=trial, drug=drug)
         outcome = OutcomeFactory(trial=trial)
         outcome.references.set(drug_refs[1:])
-        approval = ApprovalFactory(drug=drug)
+        OutcomeSourceFactory(outcome=outcome)
+        product = ProductFactory(drug=drug)
+        approval = ApprovalFactory(drug=drug, product=product)
         approval.pivotal_trials.set([trial])
         approval.references.set(drug_refs[1:])
+        approval.companion_diagnostics.set([CompanionDiagnosticFactory()])
+        ApprovalDesignationFactory(approval=approval)
+        LabelWarningFactory(label=LabelFactory(drug=drug, product=product))
+        RegulatoryEventFactory(drug=drug, product=product)
         data.drugs.append(drug)
         data.trials.append(trial)
         data.outcomes.append(outcome)

@@ -11,14 +11,24 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from drugs.choices import DrugClass, Her2Category
+from drugs.choices import DrugClass, Her2Category, WarningKind
 from drugs.models import Approval, Drug
-from drugs.tests.factories import ApprovalFactory, DrugFactory, TargetFactory
+from drugs.tests.factories import (
+    ApprovalDesignationFactory,
+    ApprovalFactory,
+    CompanionDiagnosticFactory,
+    DrugFactory,
+    LabelFactory,
+    LabelWarningFactory,
+    ProductFactory,
+    RegulatoryEventFactory,
+    TargetFactory,
+)
 from references.models import Reference
 from references.tests.factories import ReferenceFactory
 from trials.choices import DrugRole
 from trials.models import Trial
-from trials.tests.factories import OutcomeFactory, TrialDrugFactory, TrialFactory
+from trials.tests.factories import OutcomeFactory, OutcomeSourceFactory, TrialDrugFactory, TrialFactory
 
 
 @dataclass
@@ -32,7 +42,9 @@ class Catalogue:
 
 
 def make_catalogue(count: int) -> Catalogue:
-    """`count` drugs, each with 2 approvals, a trial with 2 outcomes, a comparator drug and 2 references."""
+    """`count` drugs, each with 2 approvals (one with its product, designations and companion diagnostic), a label
+    with a boxed warning and a precaution, a regulatory event, a trial with 2 outcomes (one also citing a conference
+    abstract), a comparator drug and 2 references."""
     her2, egfr = TargetFactory(symbol="HER2"), TargetFactory(symbol="EGFR")
     first = None
     for index in range(count):
@@ -48,6 +60,7 @@ def make_catalogue(count: int) -> Catalogue:
         references[1].save()
         for outcome in OutcomeFactory.create_batch(2, trial=trial):
             outcome.references.set(references[:1])
+        OutcomeSourceFactory(outcome=outcome)
         trial.references.set(references)
         drug.references.set(references)
         approvals = [
@@ -57,6 +70,15 @@ def make_catalogue(count: int) -> Catalogue:
         for approval in approvals:
             approval.pivotal_trials.set([trial])
             approval.references.set(references[:1])
+        approvals[0].product = ProductFactory(drug=drug)
+        approvals[0].save()
+        approvals[0].companion_diagnostics.set([CompanionDiagnosticFactory()])
+        ApprovalDesignationFactory(approval=approvals[0])
+        ApprovalDesignationFactory(approval=approvals[0], designation="breakthrough_therapy")
+        label = LabelFactory(drug=drug, product=approvals[0].product)
+        LabelWarningFactory(label=label)
+        LabelWarningFactory(label=label, kind=WarningKind.WARNING_PRECAUTION)
+        RegulatoryEventFactory(drug=drug, product=approvals[0].product)
         if first is None:
             first = Catalogue(drug=drug, approval=approvals[0], trial=trial, reference=references[0])
     assert first is not None

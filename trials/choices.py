@@ -61,5 +61,21 @@ class Endpoint(models.TextChoices):
 
 
 class ValueUnit(models.TextChoices):
+    """The unit the source reports a value in: stored as reported, never converted."""
+
     MONTHS = "months", "months"
+    WEEKS = "weeks", "weeks"
+    DAYS = "days", "days"
+    YEARS = "years", "years"
     PERCENT = "percent", "%"
+    RATIO = "ratio", "ratio"
+
+
+class OutcomeSourceKind(models.TextChoices):
+    """Evidence for a result that is not (only) a PubMed article."""
+
+    LABEL = "label", "Label section"
+    ASSESSMENT_REPORT = "assessment_report", "Agency assessment report"
+    CONFERENCE_ABSTRACT = "conference_abstract", "Conference abstract"
+    REGISTRY_RESULTS = "registry_results", "Registry results"
+    JOURNAL = "journal", "Journal article"

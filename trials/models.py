@@ -20,9 +20,25 @@ from her2kb.models import (
     prefetch_joined,
     prefetch_listed,
 )
-from her2kb.validators import NCT_PATTERN, validate_nct_id, validate_source_urls
+from her2kb.validators import (
+    NCT_PATTERN,
+    validate_doi,
+    validate_nct_id,
+    validate_not_in_future,
+    validate_source_url,
+    validate_source_urls,
+)
 
-from .choices import DatePrecision, DrugRole, Endpoint, RegistryValueType, TrialPhase, TrialStatus, ValueUnit
+from .choices import (
+    DatePrecision,
+    DrugRole,
+    Endpoint,
+    OutcomeSourceKind,
+    RegistryValueType,
+    TrialPhase,
+    TrialStatus,
+    ValueUnit,
+)
 
 
 def registry_type_field(what: str) -> models.CharField:
@@ -81,8 +97,15 @@ class TrialQuerySet(models.QuerySet):
         return self.prefetch_related(
             prefetch_joined(Trial, "trial_drugs", "drug"),
             "outcomes__references",
+            "outcomes__sources",
             "references",
-            prefetch_joined(Trial, "supported_approvals", "drug"),
+            prefetch_joined(
+                Trial,
+                "supported_approvals",
+                "drug",
+                "product",
+                then=("designations", "companion_diagnostics"),
+            ),
             "literature_searches",
         )
 
@@ -301,15 +324,19 @@ class TrialDrug(models.Model):
 class OutcomeQuerySet(models.QuerySet):
     def for_api(self) -> OutcomeQuerySet:
         """Everything the API shows for an outcome, in a constant number of queries."""
-        return self.select_related("trial").prefetch_related(prefetch_listed(Outcome, "references"))
+        return self.select_related("trial").prefetch_related(prefetch_listed(Outcome, "references"), "sources")
 
     def with_reference_count(self) -> OutcomeQuerySet:
-        """Annotate `reference_count`, so a list can flag outcomes without references in one query."""
-        return self.annotate(reference_count=models.Count("references", distinct=True))
+        """Annotate `reference_count` (publications) and `source_count` (labels, assessment reports, abstracts …),
+        so a list can flag outcomes that cite nothing in one query."""
+        return self.annotate(
+            reference_count=models.Count("references", distinct=True),
+            source_count=models.Count("sources", distinct=True),
+        )
 
     def without_references(self) -> OutcomeQuerySet:
-        """Outcomes that cite no publication: a provenance gap for curators to fix."""
-        return self.filter(references__isnull=True)
+        """Outcomes that cite neither a publication nor another source: a provenance gap for curators to fix."""
+        return self.filter(references__isnull=True, sources__isnull=True)
 
     def with_hazard_ratio(self) -> OutcomeQuerySet:
         """Outcomes that can be drawn on a forest plot."""
@@ -325,6 +352,7 @@ class Outcome(TimestampedModel):
     is_primary = models.BooleanField(default=False, db_index=True)
     population = models.CharField(max_length=200, blank=True, help_text="e.g. HR-positive cohort; ITT.")
     analysis = models.CharField(max_length=200, blank=True, help_text="e.g. primary analysis; final OS analysis.")
+    data_cutoff = models.DateField("data cut-off", null=True, blank=True, validators=[validate_not_in_future])
     experimental_arm = models.CharField(max_length=200, blank=True)
     control_arm = models.CharField(max_length=200, blank=True)
     experimental_value = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
@@ -439,7 +467,60 @@ class Outcome(TimestampedModel):
         ):
             raise ValidationError("The lower bound of the value's 95% CI must be below the upper bound.")
         if (self.experimental_value is not None or self.control_value is not None) and not self.value_unit:
-            raise ValidationError({"value_unit": "Say whether the values are months or percentages."})
+            raise ValidationError(
+                {"value_unit": "Give the unit the source reports the values in (months, weeks, days, years, %, ratio)."}
+            )
+
+    @property
+    def cites_anything(self) -> bool:
+        """Provenance: an outcome cites a publication or another source (label, assessment report, abstract …)."""
+        return bool(self.references.all()) or bool(self.sources.all())
+
+
+class OutcomeSource(TimestampedModel):
+    """Evidence for an outcome that is not a PubMed article: a label section, an agency assessment report, a
+    conference abstract (meeting, abstract number, DOI when there is one) or a registry results page."""
+
+    outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="sources")
+    position = models.PositiveSmallIntegerField(default=1, help_text="Order among the outcome's sources, from 1.")
+    kind = models.CharField(max_length=30, choices=OutcomeSourceKind.choices)
+    url = models.CharField("URL", max_length=500, validators=[validate_source_url])
+    title = models.CharField(max_length=300, blank=True, help_text='e.g. "ENHERTU Prescribing Information".')
+    section = models.CharField(max_length=100, blank=True, help_text='Label or report section, e.g. "14.2".')
+    meeting = models.CharField(max_length=100, blank=True, help_text='Conference abstracts: e.g. "ASCO 2024".')
+    abstract_number = models.CharField(max_length=50, blank=True, help_text='e.g. "LBA1000".')
+    doi = models.CharField("DOI", max_length=200, blank=True, validators=[validate_doi])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["outcome", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outcome", "position"],
+                name="outcomesource_unique_position",
+                violation_error_message="Another source of this outcome has this position.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.citation
+
+    def get_absolute_url(self) -> str:
+        return self.outcome.get_absolute_url()
+
+    def clean(self) -> None:
+        if self.kind == OutcomeSourceKind.CONFERENCE_ABSTRACT and not self.meeting.strip():
+            raise ValidationError({"meeting": "Name the meeting of a conference abstract, e.g. 'ASCO 2024'."})
+
+    @property
+    def citation(self) -> str:
+        """How a page names the source: 'ENHERTU Prescribing Information, section 14.2' or 'ASCO 2024, LBA1000'."""
+        if self.kind == OutcomeSourceKind.CONFERENCE_ABSTRACT:
+            parts = [self.meeting, f"abstract {self.abstract_number}" if self.abstract_number else "", self.title]
+        else:
+            parts = [self.title or self.get_kind_display(), f"section {self.section}" if self.section else ""]
+        return ", ".join(part for part in parts if part)
 
 
 class RegistrySyncRun(WatchRunBase):

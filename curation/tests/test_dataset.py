@@ -8,8 +8,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from curation.dataset import DEFAULT_DATA_DIR, DatasetError, dataset_records, dump_record, export_dataset, load_dataset
-from drugs.models import Approval, Drug
+from curation.dataset import (
+    DEFAULT_DATA_DIR,
+    RECORD_KINDS,
+    DatasetError,
+    dataset_records,
+    dump_record,
+    export_dataset,
+    load_dataset,
+)
+from drugs.models import Approval, CompanionDiagnostic, Drug, Label, LabelWarning, Product, RegulatoryEvent
 from references.models import Reference
 from trials.models import Outcome, Trial
 
@@ -24,7 +32,7 @@ def records(kind: str) -> list[tuple[Path, dict]]:
 
 # ---- The files themselves (no database) -------------------------------------------------------
 def test_dataset_has_records_of_every_kind():
-    for kind in ("drugs", "approvals", "trials", "references"):
+    for kind in RECORD_KINDS:
         assert records(kind), f"data/{kind}/ holds no records"
 
 
@@ -52,12 +60,12 @@ def test_every_approval_has_a_drug_date_source_and_a_pivotal_trial_or_reason():
         assert record.get("pivotal_trials") or record.get("no_pivotal_trial_reason"), path
 
 
-def test_every_trial_with_outcomes_has_a_reference_and_every_outcome_cites_one():
+def test_every_outcome_cites_a_reference_or_a_source():
     for path, record in records("trials"):
-        if record.get("outcomes"):
-            assert record.get("references"), f"{path} reports outcomes but cites no reference"
-            for outcome in record["outcomes"]:
-                assert outcome.get("references"), f"{path}: outcome {outcome['endpoint']} cites no reference"
+        for outcome in record.get("outcomes") or []:
+            assert outcome.get("references") or outcome.get("sources"), (
+                f"{path}: outcome {outcome['endpoint']} cites no reference or source"
+            )
 
 
 def test_hazard_ratios_lie_inside_their_confidence_intervals():
@@ -94,7 +102,11 @@ def test_export_then_load_into_an_empty_database_is_lossless(tmp_path):
     load_dataset()
     export_dataset(tmp_path / "a")
     before = dataset_records()
+    RegulatoryEvent.objects.all().delete()
+    Label.objects.all().delete()
     Approval.objects.all().delete()
+    CompanionDiagnostic.objects.all().delete()
+    Product.objects.all().delete()
     Outcome.objects.all().delete()
     Trial.objects.all().delete()
     Drug.objects.update(biosimilar_of=None)
@@ -281,3 +293,296 @@ def test_load_command_reports_counts_and_fails_cleanly(tmp_path, capsys):
     (root / "drugs" / "broken.yaml").write_text("- not a mapping\n")
     with pytest.raises(CommandError, match="Nothing was loaded"):
         call_command("load_her2kb", data_dir=root)
+
+
+# ---- The regulatory records: products, diagnostics, designations, labels, events, outcome sources --------------
+# Obviously fake records in canonical export form (field order, sorted lists), one of every kind and field.
+REGULATORY_FILES = {
+    "references/1000001.yaml": {"pmid": "1000001", "title": "Test article"},
+    "targets/HER2.yaml": {
+        "symbol": "HER2",
+        "name": "Test receptor",
+        "gene_symbol": "ERBB2",
+        "hgnc_id": "HGNC:1",
+        "entrez_gene_id": 1,
+        "sources": ["https://example.org/gene"],
+    },
+    "drugs/testuzumab.yaml": {
+        "slug": "testuzumab",
+        "name": "testuzumab",
+        "drug_class": "monoclonal_antibody",
+        "targets": ["HER2"],
+        "development_status": "approved",
+        "atc_code": "L01XX99",
+        "rxnorm_cui": "1",
+        "sources": ["https://example.org/drug"],
+    },
+    "products/testra-us.yaml": {
+        "slug": "testra-us",
+        "drug": "testuzumab",
+        "brand_name": "Testra",
+        "agency": "FDA",
+        "holder": "Test Pharma, Inc.",
+        "authorisation_number": "BLA 000001",
+        "sources": ["https://example.org/product"],
+    },
+    "diagnostics/test-cdx-fda.yaml": {
+        "slug": "test-cdx-fda",
+        "name": "Test HER2 assay",
+        "manufacturer": "Test Diagnostics",
+        "technology": "ihc",
+        "specimen": "Test tissue",
+        "agency": "FDA",
+        "decision_number": "P000001/S001",
+        "date": datetime.date(2020, 1, 2),
+        "scoring_rule": "her2_low",
+        "scoring_rule_text": "HER2-low as the test decision words it",
+        "sources": ["https://example.org/cdx"],
+    },
+    "trials/test-1.yaml": {
+        "slug": "test-1",
+        "nct_id": "NCT00000001",
+        "phase": "phase_3",
+        "status": "completed",
+        "references": ["1000001"],
+        "outcomes": [
+            {
+                "endpoint": "pfs",
+                "is_primary": True,
+                "population": "ITT",
+                "analysis": "primary analysis",
+                "data_cutoff": datetime.date(2019, 6, 30),
+                "experimental_value": 30.1,
+                "control_value": 20.2,
+                "value_unit": "weeks",
+                "sources": [
+                    {"kind": "label", "url": "https://example.org/label", "title": "Test label", "section": "14.1"},
+                    {
+                        "kind": "conference_abstract",
+                        "url": "https://example.org/abstract",
+                        "meeting": "Test Congress 2019",
+                        "abstract_number": "LBA0",
+                        "doi": "10.0000/test.1",
+                    },
+                ],
+            },
+            {
+                "endpoint": "orr",
+                "population": "ITT",
+                "experimental_value": 1.5,
+                "value_unit": "ratio",
+                "references": ["1000001"],
+            },
+        ],
+    },
+    "approvals/testuzumab/fda-2020-01-02-breast.yaml": {
+        "drug": "testuzumab",
+        "agency": "FDA",
+        "date": datetime.date(2020, 1, 2),
+        "approval_type": "accelerated",
+        "application_number": "BLA 000001",
+        "product": "testra-us",
+        "indication": "HER2-low test cancer, as determined by an FDA-approved test",
+        "tumour_type": "breast",
+        "her2_category": "expressing",
+        "setting": "metastatic",
+        "companion_diagnostics": ["test-cdx-fda"],
+        "pivotal_trials": ["NCT00000001"],
+        "designations": [
+            {"designation": "priority_review", "source": "https://example.org/priority"},
+            {"designation": "rtor", "source": "https://example.org/rtor"},
+        ],
+        "sources": ["https://example.org/approval"],
+    },
+    "labels/testuzumab/FDA.yaml": {
+        "drug": "testuzumab",
+        "agency": "FDA",
+        "product": "testra-us",
+        "document": "dailymed_spl",
+        "url": "https://example.org/label",
+        "set_id": "00000000-0000-0000-0000-000000000001",
+        "revised": datetime.date(2020, 2, 3),
+        "warnings": [
+            {
+                "kind": "warning_precaution",
+                "topic": "other",
+                "statement": "A test precaution listed first.",
+                "section": "5.1",
+                "source": "https://example.org/label",
+            },
+            {
+                "kind": "boxed_warning",
+                "topic": "cardiomyopathy",
+                "statement": "A test boxed warning.",
+                "section": "Boxed Warning",
+                "date_added": datetime.date(2020, 2, 3),
+                "source": "https://example.org/label",
+            },
+        ],
+        "sources": ["https://example.org/label"],
+    },
+    "labels/testuzumab/HC.yaml": {
+        "drug": "testuzumab",
+        "agency": "HC",
+        "document": "hc_monograph",
+        "url": "https://example.org/monograph",
+        "revised": "2021-05",
+        "sources": ["https://example.org/monograph"],
+    },
+    "events/testuzumab/fda-2019-01-02-complete_response_letter.yaml": {
+        "drug": "testuzumab",
+        "agency": "FDA",
+        "date": datetime.date(2019, 1, 2),
+        "event_type": "complete_response_letter",
+        "product": "testra-us",
+        "description": "A test complete response letter.",
+        "sources": ["https://example.org/crl"],
+    },
+}
+
+
+def _write(root: Path, files: dict[str, dict]) -> Path:
+    for relative, record in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(dump_record(record), encoding="utf-8")
+    return root
+
+
+@pytest.mark.django_db
+def test_regulatory_records_round_trip_byte_for_byte(tmp_path):
+    source = _write(tmp_path / "in", REGULATORY_FILES)
+    first = load_dataset(source)
+    assert first.counts["designations"]["created"] == 2
+    assert first.counts["warnings"]["created"] == 2
+    assert first.counts["outcome sources"]["created"] == 2
+    export_dataset(tmp_path / "out")
+    for relative in REGULATORY_FILES:
+        written = (tmp_path / "out" / relative).read_text(encoding="utf-8")
+        assert written == (source / relative).read_text(encoding="utf-8"), relative
+    extra = {str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*.yaml")} - set(REGULATORY_FILES)
+    assert all(path.startswith("targets/") for path in extra)  # the receptors the migrations create
+    assert not load_dataset(source).changed
+
+
+@pytest.mark.django_db
+def test_regulatory_records_load_with_their_links(tmp_path):
+    load_dataset(_write(tmp_path / "data", REGULATORY_FILES))
+    approval = Approval.objects.get()
+    assert approval.product.brand_name == "Testra"
+    assert [cdx.slug for cdx in approval.companion_diagnostics.all()] == ["test-cdx-fda"]
+    assert [row.designation for row in approval.designation_list] == ["priority_review", "rtor"]
+    label = Label.objects.get(agency="FDA")
+    assert [warning.kind for warning in label.warnings.all()] == ["warning_precaution", "boxed_warning"]
+    assert label.revised == "2020-02-03" and Label.objects.get(agency="HC").revised == "2021-05"
+    outcome = Trial.objects.get().outcomes.get(endpoint="pfs")
+    assert [source.citation for source in outcome.sources.all()] == [
+        "Test label, section 14.1",
+        "Test Congress 2019, abstract LBA0",
+    ]
+    assert outcome.value_unit == "weeks" and str(outcome.data_cutoff) == "2019-06-30"
+    assert RegulatoryEvent.objects.get().product == approval.product
+
+
+@pytest.mark.django_db
+def test_a_warning_removed_from_a_label_file_is_deleted(tmp_path):
+    root = _write(tmp_path / "data", REGULATORY_FILES)
+    load_dataset(root)
+    label = dict(REGULATORY_FILES["labels/testuzumab/FDA.yaml"])
+    label["warnings"] = label["warnings"][1:]
+    _write(root, {"labels/testuzumab/FDA.yaml": label})
+    report = load_dataset(root)
+    assert report.counts["warnings"]["deleted"] == 1
+    assert [warning.kind for warning in LabelWarning.objects.all()] == ["boxed_warning"]
+
+
+def _changed(relative: str, **changes) -> dict[str, dict]:
+    return {**REGULATORY_FILES, relative: {**REGULATORY_FILES[relative], **changes}}
+
+
+CDX = "diagnostics/test-cdx-fda.yaml"
+APPROVAL = "approvals/testuzumab/fda-2020-01-02-breast.yaml"
+LABEL = "labels/testuzumab/FDA.yaml"
+TRIAL = "trials/test-1.yaml"
+EVENT = "events/testuzumab/fda-2019-01-02-complete_response_letter.yaml"
+OTHER_PRODUCT = {
+    "products/testra-eu.yaml": {
+        "slug": "testra-eu",
+        "drug": "testuzumab",
+        "brand_name": "Testra",
+        "agency": "EMA",
+        "sources": ["https://example.org/eu"],
+    }
+}
+EMA_CDX = {
+    "diagnostics/test-cdx-ema.yaml": {
+        **REGULATORY_FILES[CDX],
+        "slug": "test-cdx-ema",
+        "agency": "EMA",
+        "decision_number": "EU-0001",
+    }
+}
+OUTCOME = REGULATORY_FILES[TRIAL]["outcomes"][0]
+BAD_REGULATORY_FILES = [
+    (_changed(CDX, scoring_rule="her2_sometimes"), CDX, "scoring_rule"),
+    (_changed(CDX, decision_number="PMA 99"), CDX, "decision_number"),
+    (_changed(CDX, date=datetime.date(2999, 1, 1)), CDX, "future"),
+    ({**_changed(APPROVAL, companion_diagnostics=["test-cdx-ema"]), **EMA_CDX}, APPROVAL, "companion_diagnostics"),
+    (_changed(APPROVAL, companion_diagnostics=["no-such-test"]), APPROVAL, "no-such-test"),
+    ({**_changed(APPROVAL, product="testra-eu"), **OTHER_PRODUCT}, APPROVAL, "product"),
+    (
+        _changed(APPROVAL, designations=[{"designation": "sakigake", "source": "https://example.org/s"}]),
+        APPROVAL,
+        "designation",
+    ),
+    (
+        _changed(APPROVAL, designations=[{"designation": "orphan", "source": "https://example.org/o"}] * 2),
+        APPROVAL,
+        "repeats",
+    ),
+    (_changed(LABEL, document="epar_smpc"), LABEL, "set_id"),
+    (_changed(LABEL, revised="2024-13"), LABEL, "revised"),
+    (
+        _changed(
+            LABEL, warnings=[{"kind": "black_box", "topic": "other", "statement": "x", "source": "https://e.org"}]
+        ),
+        LABEL,
+        "kind",
+    ),
+    (
+        _changed(TRIAL, outcomes=[{key: value for key, value in OUTCOME.items() if key != "sources"}]),
+        TRIAL,
+        "cites no reference or source",
+    ),
+    (
+        _changed(TRIAL, outcomes=[{**OUTCOME, "sources": [{"kind": "conference_abstract", "url": "https://e.org/a"}]}]),
+        TRIAL,
+        "meeting",
+    ),
+    ({**_changed(EVENT, product="testra-eu"), **OTHER_PRODUCT}, EVENT, "product"),
+    (_changed(EVENT, event_type="rejection"), EVENT, "event_type"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("files", "relative", "message"), BAD_REGULATORY_FILES)
+def test_a_bad_regulatory_record_is_refused_naming_file_and_field_and_nothing_is_written(
+    tmp_path, files, relative, message
+):
+    root = _write(tmp_path / "data", files)
+    with pytest.raises(DatasetError) as error:
+        load_dataset(root)
+    assert relative.split("/")[-1] in str(error.value)
+    assert message.lower() in str(error.value).lower()
+    for model in (Drug, Product, CompanionDiagnostic, Approval, Label, RegulatoryEvent, Trial, Reference):
+        assert not model.objects.exists(), model
+
+
+@pytest.mark.django_db
+def test_a_companion_diagnostic_of_another_agency_is_refused_with_a_clear_message(tmp_path):
+    files = {**_changed(APPROVAL, companion_diagnostics=["test-cdx-ema"]), **EMA_CDX}
+    with pytest.raises(DatasetError) as error:
+        load_dataset(_write(tmp_path / "data", files))
+    assert str(error.value) == (
+        f"{tmp_path / 'data' / APPROVAL}: companion_diagnostics: A companion diagnostic links only approvals of its "
+        "own agency: test-cdx-ema (EMA) is a decision of another agency than this FDA approval."
+    )

@@ -16,7 +16,13 @@ from django.test import Client
 from curation.dataset import dataset_records, dump_record, load_dataset
 from curation.releases import ReleaseError, extract_release_data, latest_release, list_releases, release_publish
 from drugs.models import Approval, Drug
-from drugs.tests.factories import ApprovalFactory, DrugFactory
+from drugs.tests.factories import (
+    ApprovalFactory,
+    CompanionDiagnosticFactory,
+    DrugFactory,
+    LabelFactory,
+    LabelWarningFactory,
+)
 from references.models import Reference
 from references.tests.factories import ReferenceFactory
 from trials.models import Outcome, Trial, TrialDrug
@@ -50,7 +56,19 @@ def test_a_release_holds_the_dataset_with_a_verifiable_checksum(dataset, release
     manifest = json.loads((release.path / "manifest.json").read_text())
     assert manifest["version"] == release.version and manifest["published_by"] == "eddie"
     assert manifest["archive"]["sha256"] == hashlib.sha256(release.archive_path.read_bytes()).hexdigest()
-    assert manifest["counts"] == {"references": 1, "drugs": 1, "trials": 1, "approvals": 1, "outcomes": 1}
+    assert manifest["counts"] == {
+        "references": 1,
+        "targets": 4,  # the receptors the migrations create
+        "drugs": 1,
+        "products": 0,
+        "diagnostics": 0,
+        "trials": 1,
+        "approvals": 1,
+        "labels": 0,
+        "events": 0,
+        "outcomes": 1,
+        "warnings": 0,
+    }
     with zipfile.ZipFile(release.archive_path) as archive:
         names = archive.namelist()
         root = f"her2kb-{release.version}"
@@ -78,7 +96,8 @@ def test_release_export_then_load_round_trip(dataset, tmp_path):
 
 def test_changelog_lists_records_added_changed_and_removed_since_the_previous_release(dataset):
     first = release_publish()
-    assert first.changelog["changed"] == [] and len(first.changelog["added"]) == 4  # outcomes live in their trial
+    # Outcomes live in their trial; the four targets are the receptors the migrations create.
+    assert first.changelog["changed"] == [] and len(first.changelog["added"]) == 4 + 4
     removed = ReferenceFactory(pmid="10000999")
     second = release_publish()
     assert [entry["key"] for entry in second.changelog["added"]] == ["10000999"]
@@ -171,7 +190,7 @@ def test_api_points_to_the_latest_release(dataset):
     body = client.get("/api/v1/releases/latest/").json()
     assert body["version"] == "2.0.0" and body["sha256"] == release.sha256
     assert body["download_url"] == "http://testserver/releases/2.0.0/"
-    assert body["counts"]["approvals"] == 1 and len(body["changelog"]["added"]) == 4
+    assert body["counts"]["approvals"] == 1 and len(body["changelog"]["added"]) == 4 + 4  # and the seeded targets
     assert client.post("/api/v1/releases/latest/").status_code == 405
 
 
@@ -195,5 +214,21 @@ def test_only_editors_see_and_use_the_publish_button_in_the_admin(dataset):
     assert f"drugs: {dataset.drug.slug}" in preview.content.decode()  # what the release will list as added
     assert as_editor.post(url).status_code == 302
     release = latest_release()
-    assert release.manifest["published_by"] == "eddie" and len(release.changelog["added"]) == 4
+    assert release.manifest["published_by"] == "eddie" and len(release.changelog["added"]) == 4 + 4
     assert "Nothing changed since the latest release." in as_editor.get(url).content.decode()
+
+
+def test_changelog_names_regulatory_records_by_their_natural_keys(dataset):
+    first = release_publish()
+    label = LabelFactory(drug=dataset.drug)
+    diagnostic = CompanionDiagnosticFactory(slug="test-assay")
+    dataset.companion_diagnostics.add(diagnostic)
+    second = release_publish()
+    added = {(entry["kind"], entry["key"]) for entry in second.changelog["added"]}
+    assert added == {("labels", f"{dataset.drug.slug} FDA"), ("diagnostics", "test-assay")}
+    [changed] = second.changelog["changed"]
+    assert changed["kind"] == "approvals" and changed["fields"] == ["companion_diagnostics"]
+    LabelWarningFactory(label=label)
+    third = release_publish()
+    assert [(e["key"], e["fields"]) for e in third.changelog["changed"]] == [(f"{dataset.drug.slug} FDA", ["warnings"])]
+    assert third.counts["warnings"] == 1 and first.counts["labels"] == 0

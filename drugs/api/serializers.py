@@ -1,8 +1,18 @@
-"""API representations of drugs and approvals: the records' fields, related records as compact summaries."""
+"""API representations of drugs, approvals and their regulatory records: the records' fields, related records as
+compact summaries."""
 
 from rest_framework import serializers
 
-from drugs.models import Approval, Drug
+from drugs.models import (
+    Approval,
+    ApprovalDesignation,
+    CompanionDiagnostic,
+    Drug,
+    Label,
+    LabelWarning,
+    Product,
+    RegulatoryEvent,
+)
 from her2kb.api.fields import (
     ApiLinkField,
     DrugSummarySerializer,
@@ -22,6 +32,55 @@ class ApprovalSummarySerializer(FastRepresentationMixin, serializers.ModelSerial
     class Meta:
         model = Approval
         fields = ["id", "agency", "date", "approval_type", "tumour_type", "her2_category", "setting", "url"]
+
+
+class ProductSummarySerializer(serializers.ModelSerializer):
+    """A product (a brand as one agency authorised it) as it appears inside another record."""
+
+    url = ApiLinkField("product-detail", "slug", lambda product: product.slug)
+
+    class Meta:
+        model = Product
+        fields = ["slug", "brand_name", "agency", "url"]
+
+
+class CompanionDiagnosticSummarySerializer(serializers.ModelSerializer):
+    """A companion diagnostic as it appears inside an approval."""
+
+    url = ApiLinkField("diagnostic-detail", "slug", lambda diagnostic: diagnostic.slug)
+
+    class Meta:
+        model = CompanionDiagnostic
+        fields = ["slug", "name", "agency", "decision_number", "date", "scoring_rule", "url"]
+
+
+class DesignationSerializer(serializers.ModelSerializer):
+    """An expedited programme of an approval, with the source that states it."""
+
+    class Meta:
+        model = ApprovalDesignation
+        fields = ["designation", "source"]
+
+
+class LabelSummarySerializer(serializers.ModelSerializer):
+    """A drug's label at one agency, as it appears inside the drug."""
+
+    url = ApiLinkField("label-detail", "pk", lambda label: label.pk)
+    document_url = serializers.URLField(source="url", read_only=True, help_text="The label document itself.")
+
+    class Meta:
+        model = Label
+        fields = ["id", "agency", "document", "document_url", "revised", "url"]
+
+
+class RegulatoryEventSummarySerializer(serializers.ModelSerializer):
+    """A regulatory event as it appears inside the drug."""
+
+    url = ApiLinkField("event-detail", "pk", lambda event: event.pk)
+
+    class Meta:
+        model = RegulatoryEvent
+        fields = ["id", "agency", "date", "event_type", "url"]
 
 
 class DrugTrialSerializer(FastRepresentationMixin, serializers.Serializer):
@@ -45,6 +104,9 @@ class DrugSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     biosimilar_of = DrugSummarySerializer(read_only=True, allow_null=True)
     components = DrugSummarySerializer(many=True, read_only=True, help_text="Fixed-dose combinations only.")
     approvals = ApprovalSummarySerializer(many=True, read_only=True)
+    products = ProductSummarySerializer(many=True, read_only=True, help_text="Every brand, with its agency.")
+    labels = LabelSummarySerializer(many=True, read_only=True)
+    events = RegulatoryEventSummarySerializer(many=True, read_only=True, help_text="Decisions other than approvals.")
     trials = DrugTrialSerializer(source="trial_roles", many=True, read_only=True)
     references = ReferenceSummarySerializer(many=True, read_only=True)
     sources = StringListField(help_text="URLs the curated facts were read in.")
@@ -76,7 +138,12 @@ class DrugSerializer(FastRepresentationMixin, serializers.ModelSerializer):
             "chembl_id",
             "unii",
             "ncit_code",
+            "atc_code",
+            "rxnorm_cui",
             "approvals",
+            "products",
+            "labels",
+            "events",
             "trials",
             "references",
             "sources",
@@ -89,6 +156,13 @@ class ApprovalSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     url = ApiLinkField("approval-detail", "pk", lambda approval: approval.pk)
     html_url = HtmlLinkField()
     drug = DrugSummarySerializer(read_only=True)
+    product = ProductSummarySerializer(read_only=True, allow_null=True, help_text="The brand this agency authorised.")
+    designations = DesignationSerializer(
+        source="designation_list", many=True, read_only=True, help_text="Expedited programmes, each sourced."
+    )
+    companion_diagnostics = CompanionDiagnosticSummarySerializer(
+        many=True, read_only=True, help_text="The tests of this agency that select the approval's patients."
+    )
     combination_partners = StringListField(help_text="Other drugs given with it, plain names.")
     pivotal_trials = TrialSummarySerializer(source="listed_pivotal_trials", many=True, read_only=True)
     references = ReferenceSummarySerializer(source="listed_references", many=True, read_only=True)
@@ -102,19 +176,177 @@ class ApprovalSerializer(FastRepresentationMixin, serializers.ModelSerializer):
             "url",
             "html_url",
             "drug",
+            "product",
             "agency",
             "date",
             "approval_type",
+            "application_number",
+            "designations",
             "indication",
             "tumour_type",
             "her2_category",
             "setting",
             "line_of_therapy",
             "combination_partners",
+            "companion_diagnostics",
             "pivotal_trials",
             "no_pivotal_trial_reason",
             "references",
             "source_url",
+            "sources",
+            "notes",
+            "updated_at",
+        ]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    url = ApiLinkField("product-detail", "slug", lambda product: product.slug)
+    html_url = HtmlLinkField()
+    drug = DrugSummarySerializer(read_only=True)
+    sources = StringListField()
+
+    class Meta:
+        model = Product
+        fields = [
+            "slug",
+            "url",
+            "html_url",
+            "drug",
+            "brand_name",
+            "agency",
+            "holder",
+            "authorisation_number",
+            "sources",
+            "notes",
+            "updated_at",
+        ]
+
+
+class DiagnosticApprovalSerializer(serializers.ModelSerializer):
+    """An approval whose patients a companion diagnostic selects."""
+
+    url = ApiLinkField("approval-detail", "pk", lambda approval: approval.pk)
+    drug = DrugSummarySerializer(read_only=True)
+    product = ProductSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Approval
+        fields = ["id", "drug", "product", "agency", "date", "tumour_type", "her2_category", "indication", "url"]
+
+
+class CompanionDiagnosticSerializer(serializers.ModelSerializer):
+    url = ApiLinkField("diagnostic-detail", "slug", lambda diagnostic: diagnostic.slug)
+    html_url = HtmlLinkField()
+    approvals = DiagnosticApprovalSerializer(many=True, read_only=True, help_text="The approvals it selects for.")
+    sources = StringListField()
+
+    class Meta:
+        model = CompanionDiagnostic
+        fields = [
+            "slug",
+            "url",
+            "html_url",
+            "name",
+            "manufacturer",
+            "technology",
+            "specimen",
+            "agency",
+            "decision_number",
+            "date",
+            "scoring_rule",
+            "scoring_rule_text",
+            "approvals",
+            "sources",
+            "notes",
+            "updated_at",
+        ]
+
+
+class LabelWarningSerializer(serializers.ModelSerializer):
+    """A warning as it appears inside its label: the label's words, section and source."""
+
+    class Meta:
+        model = LabelWarning
+        fields = ["kind", "topic", "statement", "section", "date_added", "source"]
+
+
+class LabelSerializer(serializers.ModelSerializer):
+    url = ApiLinkField("label-detail", "pk", lambda label: label.pk)
+    html_url = HtmlLinkField()
+    drug = DrugSummarySerializer(read_only=True)
+    product = ProductSummarySerializer(read_only=True, allow_null=True)
+    document_url = serializers.URLField(source="url", read_only=True, help_text="The label document itself.")
+    warnings = LabelWarningSerializer(many=True, read_only=True, help_text="Boxed warnings first, in label order.")
+    sources = StringListField()
+
+    class Meta:
+        model = Label
+        fields = [
+            "id",
+            "url",
+            "html_url",
+            "drug",
+            "agency",
+            "product",
+            "document",
+            "document_url",
+            "set_id",
+            "revised",
+            "warnings",
+            "sources",
+            "notes",
+            "updated_at",
+        ]
+
+
+class WarningSerializer(serializers.ModelSerializer):
+    """One warning of a label with its drug and agency: one row each in CSV."""
+
+    url = ApiLinkField("warning-detail", "pk", lambda warning: warning.pk)
+    html_url = HtmlLinkField()
+    drug = DrugSummarySerializer(source="label.drug", read_only=True)
+    agency = serializers.CharField(source="label.agency", read_only=True)
+    label = ApiLinkField("label-detail", "pk", lambda warning: warning.label_id)
+
+    class Meta:
+        model = LabelWarning
+        fields = [
+            "id",
+            "url",
+            "html_url",
+            "drug",
+            "agency",
+            "label",
+            "kind",
+            "topic",
+            "statement",
+            "section",
+            "date_added",
+            "source",
+            "updated_at",
+        ]
+
+
+class RegulatoryEventSerializer(serializers.ModelSerializer):
+    url = ApiLinkField("event-detail", "pk", lambda event: event.pk)
+    html_url = HtmlLinkField()
+    drug = DrugSummarySerializer(read_only=True)
+    product = ProductSummarySerializer(read_only=True, allow_null=True)
+    sources = StringListField()
+
+    class Meta:
+        model = RegulatoryEvent
+        fields = [
+            "id",
+            "url",
+            "html_url",
+            "drug",
+            "agency",
+            "date",
+            "event_type",
+            "product",
+            "indication",
+            "description",
             "sources",
             "notes",
             "updated_at",

@@ -1,9 +1,17 @@
-"""Every filter of the drug and approval pages and API is answered by an index (EXPLAIN on PostgreSQL)."""
+"""Every filter of the drug, approval and regulatory pages and API is answered by an index (EXPLAIN on PostgreSQL)."""
 
 import pytest
 
-from drugs.filtersets import ApprovalFilterSet, DrugFilterSet
-from drugs.models import Approval, Drug
+from drugs.filtersets import (
+    ApprovalFilterSet,
+    CompanionDiagnosticFilterSet,
+    DrugFilterSet,
+    LabelFilterSet,
+    LabelWarningFilterSet,
+    ProductFilterSet,
+    RegulatoryEventFilterSet,
+)
+from drugs.models import Approval, CompanionDiagnostic, Drug, Label, LabelWarning, Product, RegulatoryEvent
 from her2kb.tests.explain import answered_by_index, filtered, index_lines
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +38,47 @@ APPROVAL_FILTERS = [
     ({"setting": "metastatic"}, "(setting)::text ="),
     ({"year": "2022"}, "date >="),
     ({"date_after": "2022-01-01", "date_before": "2022-12-31"}, "date >="),
+    ({"designation": "breakthrough_therapy"}, "(designation)::text ="),
+    ({"cdx": "ventana-her2-4b5"}, "(slug)::text = 'ventana-her2-4b5'"),
+    ({"product": "enhertu-us"}, "(slug)::text = 'enhertu-us'"),
+]
+# The regulatory records: (filterset, queryset, parameters, condition).
+REGULATORY_FILTERS = [
+    (ProductFilterSet, Product.objects.for_api, {"drug": "trastuzumab"}, "(slug)::text = 'trastuzumab'"),
+    (ProductFilterSet, Product.objects.for_api, {"agency": "EMA"}, "(agency)::text ="),
+    (ProductFilterSet, Product.objects.for_api, {"brand_name": "Zercepac"}, "upper((brand_name)::text) ="),
+    (CompanionDiagnosticFilterSet, CompanionDiagnostic.objects.for_api, {"agency": "FDA"}, "(agency)::text ="),
+    (CompanionDiagnosticFilterSet, CompanionDiagnostic.objects.for_api, {"technology": "ihc"}, "(technology)::text ="),
+    (
+        CompanionDiagnosticFilterSet,
+        CompanionDiagnostic.objects.for_api,
+        {"scoring_rule": "her2_low"},
+        "(scoring_rule)::text =",
+    ),
+    (CompanionDiagnosticFilterSet, CompanionDiagnostic.objects.for_api, {"drug": "trastuzumab"}, "(slug)::text ="),
+    (LabelFilterSet, Label.objects.for_api, {"drug": "trastuzumab"}, "(slug)::text = 'trastuzumab'"),
+    (LabelFilterSet, Label.objects.for_api, {"agency": "FDA"}, "(agency)::text ="),
+    (LabelFilterSet, Label.objects.for_api, {"document": "dailymed_spl"}, "(document)::text ="),
+    (LabelFilterSet, Label.objects.for_api, {"warning_kind": "boxed_warning"}, "(kind)::text ="),
+    (LabelFilterSet, Label.objects.for_api, {"warning_topic": "cardiomyopathy"}, "(topic)::text ="),
+    (LabelWarningFilterSet, LabelWarning.objects.all, {"drug": "trastuzumab"}, "(slug)::text = 'trastuzumab'"),
+    (LabelWarningFilterSet, LabelWarning.objects.all, {"agency": "FDA"}, "(agency)::text ="),
+    (LabelWarningFilterSet, LabelWarning.objects.all, {"kind": "boxed_warning"}, "(kind)::text ="),
+    (LabelWarningFilterSet, LabelWarning.objects.all, {"topic": "cardiomyopathy"}, "(topic)::text ="),
+    (RegulatoryEventFilterSet, RegulatoryEvent.objects.for_api, {"drug": "trastuzumab"}, "(slug)::text ="),
+    (RegulatoryEventFilterSet, RegulatoryEvent.objects.for_api, {"agency": "EMA"}, "(agency)::text ="),
+    (
+        RegulatoryEventFilterSet,
+        RegulatoryEvent.objects.for_api,
+        {"event_type": "complete_response_letter"},
+        "(event_type)::text =",
+    ),
+    (
+        RegulatoryEventFilterSet,
+        RegulatoryEvent.objects.for_api,
+        {"date_after": "2020-01-01", "date_before": "2020-12-31"},
+        "date >=",
+    ),
 ]
 
 
@@ -47,11 +96,36 @@ def test_approval_filter_is_answered_by_an_index(postgres, params, condition):
     assert answered_by_index(queryset, condition), index_lines(queryset)
 
 
+@pytest.mark.parametrize(
+    ("filterset_class", "queryset", "params", "condition"),
+    REGULATORY_FILTERS,
+    ids=lambda value: str(value) if isinstance(value, dict) else "",
+)
+def test_regulatory_filter_is_answered_by_an_index(postgres, filterset_class, queryset, params, condition):
+    filtered_queryset = filtered(filterset_class, params, queryset())
+
+    assert answered_by_index(filtered_queryset, condition), index_lines(filtered_queryset)
+
+
 def test_every_filter_is_covered_here():
     assert {name for params, _ in DRUG_FILTERS for name in params} == set(DrugFilterSet.base_filters)
     # The date range arrives as date_after/date_before.
     approval_params = {name.removesuffix("_after").removesuffix("_before") for p, _ in APPROVAL_FILTERS for name in p}
     assert approval_params == set(ApprovalFilterSet.base_filters)
+    for filterset_class in (
+        ProductFilterSet,
+        CompanionDiagnosticFilterSet,
+        LabelFilterSet,
+        LabelWarningFilterSet,
+        RegulatoryEventFilterSet,
+    ):
+        covered = {
+            name.removesuffix("_after").removesuffix("_before")
+            for klass, _, params, _ in REGULATORY_FILTERS
+            if klass is filterset_class
+            for name in params
+        }
+        assert covered == set(filterset_class.base_filters), filterset_class
 
 
 @pytest.mark.parametrize("fragment", ["search_document @@", "upper((name)::text) ~~", "upper((synonyms)::text) ~~"])

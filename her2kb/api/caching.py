@@ -41,8 +41,22 @@ def dataset_last_modified() -> datetime.datetime | None:
     return _latest_update(_summary_rows(fingerprint=False))
 
 
-# The tables whose rows carry `updated_at`: their latest is the dataset's Last-Modified.
-TIMESTAMPED_MODELS = ("drugs.Drug", "references.Reference", "drugs.Approval", "trials.Trial", "trials.Outcome")
+# The tables whose rows carry `updated_at`: their latest is the dataset's Last-Modified. (Targets carry it too, but
+# the migrations create them: they count in the fingerprint, by rows and ids, as before.)
+TIMESTAMPED_MODELS = (
+    "drugs.Drug",
+    "references.Reference",
+    "drugs.Approval",
+    "trials.Trial",
+    "trials.Outcome",
+    "drugs.Product",
+    "drugs.CompanionDiagnostic",
+    "drugs.Label",
+    "drugs.LabelWarning",
+    "drugs.RegulatoryEvent",
+    "drugs.ApprovalDesignation",
+    "trials.OutcomeSource",
+)
 
 
 def _latest_update(rows: list[tuple]) -> datetime.datetime | None:

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 
 from her2kb.charts import format_ratio
+from her2kb.sources import ClassifiedSource, classified_sources
 
 register = template.Library()
 
@@ -37,3 +38,27 @@ def http_url(value: object) -> str:
     """`value` if it is an http(s) URL, else "": curated source URLs must not become javascript: links."""
     text = str(value or "").strip()
     return text if text.lower().startswith(("https://", "http://")) else ""
+
+
+@register.filter
+def sources_by_kind(urls: object) -> dict[str, list[ClassifiedSource]]:
+    """Source URLs with their kinds: {"documents": agency and label first …, "news": press}. See her2kb.sources."""
+    classified = classified_sources(urls if isinstance(urls, list | tuple) else [])
+    return {
+        "documents": [source for source in classified if not source.is_news],
+        "news": [source for source in classified if source.is_news],
+    }
+
+
+@register.filter
+def primary_source(urls: object) -> ClassifiedSource | None:
+    """The source a page links first: the agency's own page or label when there is one, news only as a last resort."""
+    classified = classified_sources(urls if isinstance(urls, list | tuple) else [])
+    return classified[0] if classified else None
+
+
+@register.filter
+def classified(url: object) -> ClassifiedSource | None:
+    """One source URL with its kind."""
+    sources = classified_sources([str(url)]) if url else []
+    return sources[0] if sources else None

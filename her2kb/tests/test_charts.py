@@ -160,3 +160,13 @@ def test_ratio_format_keeps_two_decimals_or_a_published_third():
     assert format_ratio(0.51) == "0.51"
     assert format_ratio(0.625) == "0.625"
     assert format_ratio(1) == "1.00"
+
+
+def test_timeline_draws_other_regulatory_events_as_diamonds_and_counts_them():
+    points = [
+        _point("FDA", datetime.date(2019, 1, 1)),
+        TimelinePoint(row="FDA", date=datetime.date(2020, 1, 1), label="a refusal", category="FDA", marker="diamond"),
+    ]
+    root = ET.fromstring(str(timeline_svg(points)))
+    assert len(list(root.iter(f"{SVG}polygon"))) == 1
+    assert "1 approvals and 1 other regulatory events" in root.find(f"{SVG}desc").text

@@ -5,7 +5,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from curation.views import LatestReleaseView
-from drugs.api.views import ApprovalViewSet, DrugViewSet
+from drugs.api.views import (
+    ApprovalViewSet,
+    CompanionDiagnosticViewSet,
+    DrugViewSet,
+    LabelViewSet,
+    LabelWarningViewSet,
+    ProductViewSet,
+    RegulatoryEventViewSet,
+)
 from her2kb.api.errors import api_not_found
 from portal.api.views import ExportView, RedocView, SearchView
 from references.api.views import ReferenceViewSet
@@ -20,6 +28,11 @@ class ApiRouter(DefaultRouter):
 router = ApiRouter()
 router.register("drugs", DrugViewSet, basename="drug")
 router.register("approvals", ApprovalViewSet, basename="approval")
+router.register("products", ProductViewSet, basename="product")
+router.register("diagnostics", CompanionDiagnosticViewSet, basename="diagnostic")
+router.register("labels", LabelViewSet, basename="label")
+router.register("warnings", LabelWarningViewSet, basename="warning")
+router.register("events", RegulatoryEventViewSet, basename="event")
 router.register("trials", TrialViewSet, basename="trial")
 router.register("outcomes", OutcomeViewSet, basename="outcome")
 router.register("references", ReferenceViewSet, basename="reference")

@@ -11,7 +11,7 @@ from rest_framework import renderers
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
-from drugs.models import Drug
+from drugs.models import Drug, LabelWarning
 from her2kb.api.caching import dataset_last_modified
 from portal import exports, tasks
 from references.models import Reference
@@ -64,6 +64,23 @@ def test_export_holds_the_whole_dataset_in_the_shape_of_each_endpoint(api):
     exported = next(d for d in body["drugs"] if d["slug"] == drug.slug)
     assert exported == api.get(f"/api/v1/drugs/{drug.slug}/").json()
     assert body["last_modified"] is not None
+
+
+def test_export_holds_the_regulatory_records_as_their_endpoints_show_them(api):
+    data = make_linked_dataset(2)
+    body = export_json(api)
+    approval = data.approvals[0]
+    assert {p["slug"] for p in body["products"]} == {a.product.slug for a in data.approvals}
+    assert {d["slug"] for d in body["diagnostics"]} == {
+        cdx.slug for a in data.approvals for cdx in a.companion_diagnostics.all()
+    }
+    label = approval.drug.labels.get()
+    exported_label = next(row for row in body["labels"] if row["id"] == label.pk)
+    assert exported_label == api.get(f"/api/v1/labels/{label.pk}/").json()
+    assert exported_label["warnings"][0]["kind"] == "boxed_warning"
+    assert {e["id"] for e in body["events"]} == {event.pk for d in data.drugs for event in d.events.all()}
+    exported_approval = next(row for row in body["approvals"] if row["id"] == approval.pk)
+    assert exported_approval["designations"] and exported_approval["companion_diagnostics"]
 
 
 def test_export_of_an_empty_database(api):
@@ -140,6 +157,12 @@ def _stamp_pubmed_sync(data):
     Reference.objects.filter(pk=data.references[0].pk).update(last_synced_at="2030-01-01T00:00Z")
 
 
+def _reword_a_warning(data):
+    warning = LabelWarning.objects.filter(label__drug=data.drugs[0]).first()
+    warning.statement = "Reworded test statement."
+    warning.save()
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -150,6 +173,9 @@ def _stamp_pubmed_sync(data):
         pytest.param(lambda data: data.drugs[0].references.add(data.references[1]), id="link-added"),
         pytest.param(_change_role_in_place, id="trial-drug-role"),
         pytest.param(_stamp_pubmed_sync, id="pubmed-sync-stamp"),
+        pytest.param(_reword_a_warning, id="warning-edited"),
+        pytest.param(lambda data: data.approvals[0].companion_diagnostics.clear(), id="diagnostic-unlinked"),
+        pytest.param(lambda data: data.approvals[0].designations.all().delete(), id="designation-removed"),
     ],
 )
 def test_any_change_writes_a_new_file_with_the_new_content(api, exports_dir, change):

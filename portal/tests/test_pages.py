@@ -77,6 +77,7 @@ def test_every_page_has_landmarks_and_one_h1():
         "/drugs/",
         catalogue.drug.get_absolute_url(),
         "/approvals/",
+        "/diagnostics/",
         "/trials/",
         catalogue.trial.get_absolute_url(),
         "/references/",
@@ -93,7 +94,7 @@ def test_every_page_has_landmarks_and_one_h1():
 
 def test_headings_do_not_skip_levels():
     catalogue = make_catalogue(1)
-    for url in ["/", catalogue.drug.get_absolute_url(), catalogue.trial.get_absolute_url()]:
+    for url in ["/", catalogue.drug.get_absolute_url(), catalogue.trial.get_absolute_url(), "/diagnostics/"]:
         levels = [int(level) for level in re.findall(r"<h([1-6])", Client().get(url).content.decode())]
         assert levels[0] == 1
         assert all(later - earlier <= 1 for earlier, later in zip(levels, levels[1:], strict=False)), (url, levels)

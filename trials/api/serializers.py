@@ -12,7 +12,7 @@ from her2kb.api.fields import (
     TrialSummarySerializer,
     trial_identifier,
 )
-from trials.models import Outcome, Trial, TrialDrug
+from trials.models import Outcome, OutcomeSource, Trial, TrialDrug
 
 
 class TrialDrugSerializer(FastRepresentationMixin, serializers.ModelSerializer):
@@ -98,11 +98,21 @@ class TrialSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         return trial_identifier(trial)
 
 
+class OutcomeSourceSerializer(serializers.ModelSerializer):
+    """Evidence for an outcome that is not a PubMed article: a label section, an assessment report, a conference
+    abstract or a registry results page."""
+
+    class Meta:
+        model = OutcomeSource
+        fields = ["kind", "url", "title", "section", "meeting", "abstract_number", "doi"]
+
+
 class OutcomeSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     url = ApiLinkField("outcome-detail", "pk", lambda outcome: outcome.pk)
     html_url = HtmlLinkField()
     trial = TrialSummarySerializer(read_only=True)
     references = ReferenceSummarySerializer(source="listed_references", many=True, read_only=True)
+    sources = OutcomeSourceSerializer(many=True, read_only=True, help_text="Evidence other than PubMed articles.")
 
     class Meta:
         model = Outcome
@@ -116,6 +126,7 @@ class OutcomeSerializer(FastRepresentationMixin, serializers.ModelSerializer):
             "is_primary",
             "population",
             "analysis",
+            "data_cutoff",
             "experimental_arm",
             "control_arm",
             "experimental_value",
@@ -127,6 +138,7 @@ class OutcomeSerializer(FastRepresentationMixin, serializers.ModelSerializer):
             "ci_upper",
             "p_value",
             "references",
+            "sources",
             "notes",
             "updated_at",
         ]

@@ -3,8 +3,8 @@ from decimal import Decimal
 import factory
 
 from drugs.tests.factories import DrugFactory
-from trials.choices import DrugRole, Endpoint, TrialPhase, TrialStatus, ValueUnit
-from trials.models import Outcome, Trial, TrialDrug
+from trials.choices import DrugRole, Endpoint, OutcomeSourceKind, TrialPhase, TrialStatus, ValueUnit
+from trials.models import Outcome, OutcomeSource, Trial, TrialDrug
 
 
 class TrialFactory(factory.django.DjangoModelFactory):
@@ -46,3 +46,15 @@ class OutcomeFactory(factory.django.DjangoModelFactory):
     ci_lower = Decimal("0.45")
     ci_upper = Decimal("0.67")
     p_value = "<0.001"
+
+
+class OutcomeSourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutcomeSource
+
+    outcome = factory.SubFactory(OutcomeFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    kind = OutcomeSourceKind.CONFERENCE_ABSTRACT
+    url = "https://example.org/abstract"
+    meeting = "Test Congress 2020"
+    abstract_number = factory.Sequence(lambda n: f"TST{n}")

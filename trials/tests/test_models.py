@@ -79,7 +79,7 @@ def test_single_arm_value_ci_may_be_open_ended():
 
 
 def test_values_need_a_unit():
-    with pytest.raises(ValidationError, match="months or percentages"):
+    with pytest.raises(ValidationError, match="Give the unit the source reports"):
         OutcomeFactory.build(trial=TrialFactory(), value_unit="").full_clean()
 
 

@@ -1,4 +1,4 @@
-"""HER2-targeted drugs and their regulatory approvals."""
+"""HER2-targeted drugs and the receptors they bind."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from urllib.parse import quote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
-from django.utils import timezone
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
@@ -19,21 +19,10 @@ from her2kb.models import (
     WatchRunBase,
     checked_through,
     prefetch_joined,
-    prefetch_listed,
 )
-from her2kb.validators import DRUG_IDENTIFIER_RULES, validate_source_urls
+from her2kb.validators import DRUG_IDENTIFIER_RULES, validate_hgnc_id, validate_source_urls
 
-from .choices import (
-    Agency,
-    ApprovalType,
-    DevelopmentStatus,
-    DrugClass,
-    Her2Category,
-    KinaseBinding,
-    Route,
-    TherapySetting,
-    TumourType,
-)
+from ..choices import DevelopmentStatus, DrugClass, KinaseBinding, Route
 
 
 def validate_string_list(value: object) -> None:
@@ -42,11 +31,17 @@ def validate_string_list(value: object) -> None:
         raise ValidationError('Enter a list of non-empty texts, e.g. ["Enhertu"].')
 
 
-class Target(models.Model):
+class Target(TimestampedModel):
     """A receptor a drug binds: HER2 (ERBB2), and for some drugs also EGFR, HER3 or HER4."""
 
     symbol = models.CharField(max_length=20, unique=True, help_text="e.g. HER2")
-    name = models.CharField(max_length=100, blank=True, help_text="e.g. ERBB2 / HER2 receptor")
+    name = models.CharField(max_length=100, blank=True, help_text="e.g. Receptor tyrosine-protein kinase erbB-2")
+    gene_symbol = models.CharField(max_length=20, blank=True, help_text="HGNC gene symbol, e.g. ERBB2.")
+    hgnc_id = models.CharField("HGNC ID", max_length=20, blank=True, validators=[validate_hgnc_id])
+    entrez_gene_id = models.PositiveIntegerField("Entrez Gene ID", null=True, blank=True)
+    sources = models.JSONField(default=list, blank=True, validators=[validate_string_list])
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["symbol"]
@@ -55,6 +50,21 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return self.symbol
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('drugs:drug_list')}?target={quote(self.symbol)}"
+
+    def clean(self) -> None:
+        if self.sources:
+            try:
+                validate_source_urls(self.sources)
+            except ValidationError as error:
+                raise ValidationError({"sources": error.messages}) from error
+
+    @property
+    def gene_url(self) -> str:
+        """The gene's NCBI Gene page, when its Entrez Gene ID is recorded."""
+        return f"https://www.ncbi.nlm.nih.gov/gene/{self.entrez_gene_id}" if self.entrez_gene_id else ""
 
 
 def _name_contains(text: str) -> models.Q:
@@ -66,14 +76,20 @@ def _name_contains(text: str) -> models.Q:
     )
 
 
+def _approvals_of_each_drug() -> models.QuerySet:
+    # The approval model by its relation, not by import: drugs/models/approval.py imports this module.
+    approval_model = Drug._meta.get_field("approvals").related_model
+    return approval_model.objects.filter(drug=models.OuterRef("pk"))
+
+
 class DrugQuerySet(models.QuerySet):
     def approved(self) -> DrugQuerySet:
         """Drugs with at least one regulatory approval (a semi-join on the approvals' drug index, no DISTINCT)."""
-        return self.filter(models.Exists(Approval.objects.filter(drug=models.OuterRef("pk"))))
+        return self.filter(models.Exists(_approvals_of_each_drug()))
 
     def unapproved(self) -> DrugQuerySet:
         """Drugs without any regulatory approval yet."""
-        return self.filter(~models.Exists(Approval.objects.filter(drug=models.OuterRef("pk"))))
+        return self.filter(~models.Exists(_approvals_of_each_drug()))
 
     def named(self, text: str) -> DrugQuerySet:
         """Drugs whose INN, slug, brand names or codes contain `text` (any case): "enhertu", "DS-8201", "T-DXd"."""
@@ -113,21 +129,36 @@ class DrugQuerySet(models.QuerySet):
     def for_api(self) -> DrugQuerySet:
         """Everything the API shows for a drug (list, detail, export), in a constant number of queries."""
         return self.select_related("biosimilar_of").prefetch_related(
-            "targets", "components", "approvals", prefetch_joined(Drug, "trial_roles", "trial"), "references"
+            "targets",
+            "components",
+            "approvals",
+            prefetch_joined(Drug, "trial_roles", "trial"),
+            "references",
+            "products",
+            "labels",
+            "events",
         )
 
     def for_detail(self) -> DrugQuerySet:
-        """Everything a drug's page shows: approvals with their pivotal trials, their results, the trials it is studied
-        in with their outcomes, components, biosimilars and references, in a constant number of queries."""
+        """Everything a drug's page shows: approvals with their products, designations, companion diagnostics,
+        pivotal trials and results; its brands, labels with their warnings and regulatory events; the trials it is
+        studied in with their outcomes, components, biosimilars and references, in a constant number of queries."""
         return self.select_related("biosimilar_of").prefetch_related(
             "targets",
             "components",
             "biosimilars",
-            "approvals__pivotal_trials__outcomes",
+            prefetch_joined(Drug, "approvals", "product"),
+            "approvals__designations",
+            "approvals__companion_diagnostics",
+            "approvals__pivotal_trials__outcomes__references",
+            "approvals__pivotal_trials__outcomes__sources",
             "approvals__references",
-            prefetch_joined(Drug, "trial_roles", "trial", then=("trial__outcomes",)),
-            "references",
+            "products",
+            prefetch_joined(Drug, "labels", "product", then=("warnings",)),
+            prefetch_joined(Drug, "events", "product"),
             "literature_searches",
+            prefetch_joined(Drug, "trial_roles", "trial", then=("trial__outcomes__sources",)),
+            "references",
         )
 
     def by_class(self) -> DrugQuerySet:
@@ -181,6 +212,8 @@ class Drug(TimestampedModel, ReviewedModel):
     chembl_id = models.CharField("ChEMBL ID", max_length=20, blank=True)
     unii = models.CharField("UNII", max_length=20, blank=True)
     ncit_code = models.CharField("NCIt code", max_length=20, blank=True)
+    atc_code = models.CharField("ATC code", max_length=7, blank=True, help_text="WHO ATC code, e.g. L01FD01.")
+    rxnorm_cui = models.CharField("RxNorm CUI", max_length=12, blank=True)
     references = models.ManyToManyField("references.Reference", related_name="drugs", blank=True)
     sources = models.JSONField(default=list, blank=True, validators=[validate_string_list])
     notes = models.TextField(blank=True)
@@ -241,6 +274,8 @@ class Drug(TimestampedModel, ReviewedModel):
             ("ChEMBL", self.chembl_id, "https://www.ebi.ac.uk/chembl/compound_report_card/{}/"),
             ("UNII (FDA GSRS)", self.unii, "https://gsrs.ncats.nih.gov/ginas/app/beta/substances/{}"),
             ("NCI Thesaurus", self.ncit_code, "https://evsexplore.semantics.cancer.gov/evsexplore/concept/ncit/{}"),
+            ("WHO ATC", self.atc_code, "https://atcddd.fhi.no/atc_ddd_index/?code={}"),
+            ("RxNorm", self.rxnorm_cui, "https://mor.nlm.nih.gov/RxNav/search?searchBy=RXCUI&searchTerm={}"),
         ]
         # Quoted: identifiers are curated text, and a stray character must not break out of the URL path.
         return [(label, value, url.format(quote(value.strip(), safe=""))) for label, value, url in links if value]
@@ -253,203 +288,18 @@ class Drug(TimestampedModel, ReviewedModel):
         return [SourceCheck("PubMed", checked_through(searches)), SourceCheck("FDA", self.fda_checked_at)]
 
     @property
+    def brands(self) -> list[dict]:
+        """Each brand name with the products (one per agency) that carry it, in brand order. Reads prefetched
+        products: "Hercessi (FDA)", "Zercepac (EMA)" … for one molecule."""
+        brands: dict[str, list] = {}
+        for product in sorted(self.products.all(), key=lambda product: (product.brand_name.lower(), product.agency)):
+            brands.setdefault(product.brand_name, []).append(product)
+        return [{"brand_name": name, "products": products} for name, products in brands.items()]
+
+    @property
     def display_name(self) -> str:
         """INN followed by the first brand name, as clinicians say it: 'trastuzumab deruxtecan (Enhertu)'."""
         return f"{self.name} ({self.brand_names[0]})" if self.brand_names else self.name
-
-
-# Which recorded categories apply to a patient's HER2 status, and the reverse. One place for this rule.
-HER2_CATEGORIES_COVERING: dict[str, list[str]] = {
-    Her2Category.LOW: [Her2Category.LOW, Her2Category.LOW_OR_ULTRALOW],
-    Her2Category.ULTRALOW: [Her2Category.ULTRALOW, Her2Category.LOW_OR_ULTRALOW],
-}
-HER2_STATUSES_COVERED: dict[str, list[str]] = {
-    Her2Category.LOW_OR_ULTRALOW: [Her2Category.LOW, Her2Category.ULTRALOW],
-}
-
-
-class ApprovalQuerySet(models.QuerySet):
-    def for_list(self) -> ApprovalQuerySet:
-        """Everything an approval table shows, fetched in a constant number of queries."""
-        return self.select_related("drug").prefetch_related("pivotal_trials")
-
-    def for_api(self) -> ApprovalQuerySet:
-        """Everything the API shows for an approval, in a constant number of queries, in plain lists."""
-        return self.select_related("drug").prefetch_related(
-            prefetch_listed(Approval, "pivotal_trials"), prefetch_listed(Approval, "references")
-        )
-
-    def without_sources(self) -> ApprovalQuerySet:
-        """Approvals that cite no source document: a provenance gap for curators to fix."""
-        return self.filter(models.Q(sources=[]) | models.Q(sources__isnull=True))
-
-    def latest_first(self) -> ApprovalQuerySet:
-        return self.order_by("-date", "drug__name")
-
-    def for_her2_status(self, status: str) -> ApprovalQuerySet:
-        """Approvals that apply to patients whose tumour has HER2 status `status` (a Her2Category value):
-        an approval for "HER2-low or HER2-ultralow" applies to both HER2-low and HER2-ultralow."""
-        return self.filter(her2_category__in=HER2_CATEGORIES_COVERING.get(status, [status]))
-
-    def indications(self) -> list[dict[str, object]]:
-        """
-        Each (tumour type, HER2 status) that approvals apply to, with labels and how many approvals, in the
-        order of the choices (breast first). Counted as `for_her2_status` filters, so "HER2-low or
-        HER2-ultralow" counts under both; an empty status means the indication is not defined by HER2.
-        One query.
-        """
-        tumours, categories = list(TumourType.values), list(Her2Category.values)
-        counts: dict[tuple[str, str], int] = {}
-        rows = self.values_list("tumour_type", "her2_category").annotate(n=models.Count("pk")).order_by()
-        for tumour, category, count in rows:
-            for status in HER2_STATUSES_COVERED.get(category, [category]):
-                counts[(tumour, status)] = counts.get((tumour, status), 0) + count
-
-        def choice_order(key: tuple[str, str]) -> tuple[int, int]:
-            # Unknown or empty values sort last instead of failing the home page.
-            tumour, status = key
-            return (
-                tumours.index(tumour) if tumour in tumours else len(tumours),
-                categories.index(status) if status in categories else len(categories),
-            )
-
-        tumour_labels, category_labels = dict(TumourType.choices), dict(Her2Category.choices)
-        return [
-            {
-                "tumour_type": tumour,
-                "her2_status": status,
-                "tumour_label": tumour_labels.get(tumour, tumour),
-                "her2_label": category_labels.get(status, status),
-                "approval_count": counts[(tumour, status)],
-            }
-            for tumour, status in sorted(counts, key=choice_order)
-        ]
-
-    def with_pivotal_results(self) -> ApprovalQuerySet:
-        """Also fetch the pivotal trials' outcomes and the approval's references, so a table can show the
-        result behind each approval and flag a retracted source."""
-        return self.prefetch_related("pivotal_trials__outcomes", "references")
-
-
-class Approval(TimestampedModel):
-    """One regulatory decision: an agency authorising a drug for an indication on a date."""
-
-    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="approvals")
-    agency = models.CharField(max_length=10, choices=Agency.choices)
-    date = models.DateField(help_text="The approval date stated by the agency.")
-    approval_type = models.CharField(
-        max_length=30,
-        choices=ApprovalType.choices,
-        blank=True,
-        help_text="Empty only when the agency's announcement does not say (never guessed).",
-    )
-    indication = models.TextField(help_text="The indication as the agency words it.")
-    tumour_type = models.CharField(max_length=30, choices=TumourType.choices)
-    her2_category = models.CharField(
-        "HER2 category",
-        max_length=30,
-        choices=Her2Category.choices,
-        blank=True,
-        help_text="Empty when eligibility is not defined by HER2 status (e.g. zenocutuzumab: NRG1 fusion).",
-    )
-    setting = models.CharField(max_length=30, choices=TherapySetting.choices)
-    line_of_therapy = models.CharField(max_length=300, blank=True)
-    combination_partners = models.JSONField(default=list, blank=True, validators=[validate_string_list])
-    pivotal_trials = models.ManyToManyField("trials.Trial", related_name="supported_approvals", blank=True)
-    no_pivotal_trial_reason = models.CharField(
-        max_length=300, blank=True, help_text="Why there is no pivotal trial (e.g. biosimilar pathway)."
-    )
-    references = models.ManyToManyField("references.Reference", related_name="approvals", blank=True)
-    sources = models.JSONField(
-        default=list, validators=[validate_string_list], help_text="URLs of the agency's announcement or label."
-    )
-    notes = models.TextField(blank=True)
-
-    objects = ApprovalQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=["pivotal_trials", "references"])
-
-    class Meta:
-        ordering = ["-date", "drug__name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["drug", "agency", "date", "indication"],
-                name="approval_unique_drug_agency_date_indication",
-                violation_error_message="This drug already has an approval by this agency on this date "
-                "for this indication.",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["agency", "date"], name="approval_agency_date_idx"),
-            models.Index(fields=["tumour_type", "her2_category"], name="approval_tumour_her2_idx"),
-            models.Index(fields=["date"], name="approval_date_idx"),
-            # One per remaining filter of the approvals page and API (drugs/tests/test_indexes.py checks each).
-            models.Index(fields=["her2_category"], name="approval_her2_category_idx"),
-            models.Index(fields=["approval_type"], name="approval_type_idx"),
-            models.Index(fields=["setting"], name="approval_setting_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.drug} — {self.agency} {self.date:%Y-%m-%d} ({self.get_tumour_type_display()})"
-
-    def get_absolute_url(self) -> str:
-        return f"{self.drug.get_absolute_url()}#approval-{self.pk}"
-
-    def clean(self) -> None:
-        if self.date and self.date > timezone.localdate():
-            raise ValidationError({"date": "The approval date cannot be in the future."})
-        if not self.sources:
-            raise ValidationError({"sources": "Give at least one source URL (agency announcement or label)."})
-        try:
-            validate_source_urls(self.sources)
-        except ValidationError as error:
-            raise ValidationError({"sources": error.messages}) from error
-        self._check_conversion_dates()
-
-    def _check_conversion_dates(self) -> None:
-        """A conversion to regular approval converts an earlier approval by the same agency, so no conversion
-        may be dated before the drug's first other approval by that agency: checked from either side."""
-        if not (self.drug_id and self.agency and self.date):
-            return
-        others = Approval.objects.filter(drug_id=self.drug_id, agency=self.agency).exclude(pk=self.pk)
-        is_conversion = self.approval_type == ApprovalType.CONVERSION_TO_REGULAR
-        initial_dates = [
-            date
-            for date, kind in others.values_list("date", "approval_type")
-            if kind != ApprovalType.CONVERSION_TO_REGULAR
-        ]
-        if not is_conversion:
-            initial_dates.append(self.date)
-        if not initial_dates:
-            return  # no initial approval recorded yet: nothing to compare with
-        first = min(initial_dates)
-        agency = self.get_agency_display()
-        if is_conversion and self.date < first:
-            raise ValidationError(
-                {
-                    "date": f"A conversion to regular approval cannot be dated before the drug's first {agency} "
-                    f"approval ({first:%d %b %Y}). Check the date, or record the earlier approval first."
-                }
-            )
-        earlier_conversion = (
-            others.filter(approval_type=ApprovalType.CONVERSION_TO_REGULAR, date__lt=first).order_by("date").first()
-        )
-        if not is_conversion and earlier_conversion:
-            raise ValidationError(
-                {
-                    "date": f"With this date the drug's first {agency} approval would come after its conversion "
-                    f"to regular approval of {earlier_conversion.date:%d %b %Y}. Check the dates."
-                }
-            )
-
-    @property
-    def has_sources(self) -> bool:
-        """Provenance: an approval must cite the agency's announcement or label."""
-        return bool(self.sources)
-
-    @property
-    def source_url(self) -> str:
-        """The primary source: the first URL in `sources`."""
-        return self.sources[0] if self.sources else ""
 
 
 class FdaWatchRun(WatchRunBase):
