@@ -298,12 +298,8 @@ class BoxedWarningAcceptForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The topics are the label warnings' own choices (issue 13's LabelWarning); none until that model exists.
-        try:
-            self.fields["topic"].choices = label_models()[1]._meta.get_field("topic").choices
-        except ValidationError as missing:
-            self.fields["topic"].choices = []
-            self.fields["topic"].help_text = " ".join(missing.messages)
+        # The topics are the label warnings' own choices.
+        self.fields["topic"].choices = label_models()[1]._meta.get_field("topic").choices
 
 
 # Which form completes an acceptance, by kind, and what it starts from; kinds not listed need only the note.

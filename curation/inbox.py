@@ -149,15 +149,8 @@ def _accept_fda_approval(proposal: Proposal, user: AbstractBaseUser, data: Mappi
 
 
 def label_models() -> tuple[type[models.Model], type[models.Model]]:
-    """Issue 13's Label and LabelWarning, which accepting a label finding writes; a clear refusal until they are
-    merged into this branch."""
-    try:
-        return apps.get_model("drugs", "Label"), apps.get_model("drugs", "LabelWarning")
-    except LookupError as missing:
-        raise ValidationError(
-            "Accepting a label finding writes the drug's label, and this installation has no label records yet "
-            "(issue 13). Keep the proposal open."
-        ) from missing
+    """Label and LabelWarning, which accepting a label finding writes."""
+    return apps.get_model("drugs", "Label"), apps.get_model("drugs", "LabelWarning")
 
 
 def _effective_date(proposal: Proposal) -> str:

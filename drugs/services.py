@@ -14,9 +14,8 @@ openFDA, in batches, about
 Each batch's findings go to the inbox in one transaction; a batch that fails (after the client's retries) proposes
 nothing and is asked again next run. A drug's `fda_checked_at` moves only when every question about it was answered.
 
-What the dataset tracks is read by the small `tracked_*` functions below, from the models of issue 13 (application
-numbers on approvals, labels with their set ids, revisions and boxed warnings). Until those models are merged into
-this branch they find nothing to track, and the watcher only searches the drugs' substances and classes.
+What the dataset tracks is read by the small `tracked_*` functions below: the application numbers on its FDA
+approvals, and its FDA labels with their set ids, revisions and boxed warnings.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
@@ -35,7 +33,7 @@ from her2kb.inbox import Finding, FindingKind, FindingSource, report_findings
 from her2kb.upstream import MalformedResponse, UpstreamError
 
 from .choices import Agency
-from .models import Approval, Drug, FdaWatchRun
+from .models import Approval, Drug, FdaWatchRun, Label
 from .openfda import (
     Application,
     LabelRecord,
@@ -60,17 +58,11 @@ BATCH_SIZE = 25  # values OR-ed in one openFDA search: a short URL, one page of 
 
 
 # ---------------------------------------------------------------------------------------------
-# What the dataset tracks (issue 13's models)
+# What the dataset tracks: the application numbers on its FDA approvals, its FDA labels
 # ---------------------------------------------------------------------------------------------
-def _has_field(model: type[models.Model], name: str) -> bool:
-    return any(field.name == name for field in model._meta.get_fields())
-
-
 def tracked_fda_applications() -> list[TrackedApplication]:
     """The FDA applications the dataset tracks: the application numbers on its FDA approvals
-    (Approval.application_number, issue 13), each with the dates of the FDA approvals recorded for it."""
-    if not _has_field(Approval, "application_number"):
-        return []  # issue 13's application numbers are not merged yet: nothing is tracked
+    (Approval.application_number), each with the dates of the FDA approvals recorded for it."""
     dates: dict[tuple[str, int, str], set] = defaultdict(set)
     rows = Approval.objects.filter(agency=Agency.FDA).exclude(application_number="")
     for number, drug_id, drug_name, date in rows.values_list("application_number", "drug_id", "drug__name", "date"):
@@ -84,12 +76,8 @@ def tracked_fda_applications() -> list[TrackedApplication]:
 
 def tracked_fda_labels() -> list[TrackedLabel]:
     """The FDA labels the dataset tracks by DailyMed set id, with their revision and the boxed warnings they quote
-    (Label and LabelWarning, issue 13)."""
-    try:
-        label_model = apps.get_model("drugs", "Label")
-    except LookupError:
-        return []  # issue 13's labels are not merged yet: nothing is tracked
-    labels = label_model.objects.filter(agency=Agency.FDA).exclude(set_id="").select_related("drug")
+    (Label and LabelWarning)."""
+    labels = Label.objects.filter(agency=Agency.FDA).exclude(set_id="").select_related("drug")
     return [
         TrackedLabel(
             set_id=label.set_id,
@@ -103,12 +91,9 @@ def tracked_fda_labels() -> list[TrackedLabel]:
     ]
 
 
-def tracked_label(label_id: int) -> models.Model | None:
-    """The label a finding concerns (issue 13's Label), for the inbox's link to it."""
-    try:
-        return apps.get_model("drugs", "Label").objects.filter(pk=label_id).first()
-    except LookupError:
-        return None
+def tracked_label(label_id: int) -> Label | None:
+    """The label a finding concerns, for the inbox's link to it."""
+    return Label.objects.filter(pk=label_id).first()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from curation.inbox import proposal_accept
@@ -20,7 +19,7 @@ from her2kb.choices import SyncRunStatus, SyncTrigger
 from her2kb.inbox import FindingKind, FindingSource
 
 from .conftest import HERCEPTIN_SET_ID, NDA203094_APPROVALS, PHESGO_SET_ID
-from .factories import DrugFactory
+from .factories import ApprovalFactory, DrugFactory, LabelFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -132,17 +131,31 @@ def test_a_changed_boxed_warning_is_a_new_proposal_even_after_a_dismissal(
     assert fda_watch().proposed == 1  # new words, new proposal
 
 
-def test_accepting_a_label_finding_is_refused_clearly_until_labels_exist(
-    openfda_settings, fake_openfda, tracking, curator
-):
-    drug = DrugFactory(name="test-fda-label-drug", brand_names=[], synonyms=[])
-    tracking.label(PHESGO_SET_ID, drug, revised="2026-05-21")
+def test_accepting_a_new_boxed_warning_writes_it_on_the_label_with_history(openfda_settings, fake_openfda, curator):
+    # The dataset's own FDA label (no boxed warning recorded yet) is what the watcher tracks and the acceptance writes.
+    label = LabelFactory(
+        drug=DrugFactory(name="test-fda-label-drug", brand_names=[], synonyms=[]),
+        set_id=PHESGO_SET_ID,
+        revised="2026-05-21",
+    )
     fda_watch()
-    proposal = Proposal.objects.get()
-    with pytest.raises(ValidationError, match="no label records yet"):
-        proposal_accept(proposal, user=curator, data={"statement": "x", "topic": "other", "section": "Boxed Warning"})
+    proposal = Proposal.objects.get(kind=FindingKind.BOXED_WARNING)
+
+    proposal_accept(
+        proposal,
+        user=curator,
+        data={"statement": "Synthetic quoted words.", "topic": "other", "section": "Boxed Warning"},
+    )
+
+    warning = label.warnings.get()
+    assert (warning.kind, warning.statement, warning.source) == (
+        "boxed_warning",
+        "Synthetic quoted words.",
+        proposal.upstream_url,
+    )
+    assert warning.history.get().history_user == curator
     proposal.refresh_from_db()
-    assert proposal.is_open
+    assert not proposal.is_open
 
 
 def test_a_tracked_label_openfda_does_not_know_is_noted(openfda_settings, fake_openfda, tracking):
@@ -179,8 +192,15 @@ def test_a_malformed_record_fails_its_batch_only(openfda_settings, fake_openfda,
     assert run.status == SyncRunStatus.PARTIAL
 
 
-def test_without_issue_13s_models_the_dataset_tracks_nothing_yet():
-    assert tracked_fda_applications() == [] and tracked_fda_labels() == []
+def test_the_dataset_tracks_its_fda_application_numbers_and_labels():
+    drug = DrugFactory(name="test-tracked-drug", brand_names=[], synonyms=[])
+    ApprovalFactory(drug=drug, agency="FDA", application_number="BLA 761139")
+    ApprovalFactory(drug=drug, agency="EMA", application_number="EMEA/H/C/005124")  # not an FDA application
+    LabelFactory(drug=drug, set_id=PHESGO_SET_ID)
+    LabelFactory(set_id="")  # another drug's label without a set id: nothing to ask openFDA about
+
+    assert [tracked.number for tracked in tracked_fda_applications()] == ["BLA761139"]
+    assert [tracked.set_id for tracked in tracked_fda_labels()] == [PHESGO_SET_ID]
 
 
 def test_the_command_the_task_and_the_schedule(openfda_settings, fake_openfda, tracking):
