@@ -677,12 +677,17 @@ def _load_labels(data_dir: Path, index: _Index, report: LoadReport) -> None:
 
 
 def _load_events(data_dir: Path, index: _Index, report: LoadReport) -> None:
+    seen = {}
     for path, record in read_records(data_dir, "events"):
         _check_keys(path, record, EVENT_FIELDS, ["drug", "agency", "date", "event_type", "description", "sources"])
         drug = index.drug(path, record["drug"])
         values = _scalar_values(RegulatoryEvent, record, EVENT_FIELDS[1:], path)
         values["product_id"] = index.product_id(path, record)
         lookup = {"drug": drug, **{name: values.pop(name) for name in ["agency", "date", "event_type", "indication"]}}
+        key = tuple(lookup.values())
+        if key in seen:
+            raise DatasetError(path, f"same drug, agency, date, event type and indication as {seen[key]}")
+        seen[key] = path
         _upsert(RegulatoryEvent, lookup, values, path, report, "events")
 
 

@@ -560,6 +560,14 @@ BAD_REGULATORY_FILES = [
     ),
     ({**_changed(EVENT, product="testra-eu"), **OTHER_PRODUCT}, EVENT, "product"),
     (_changed(EVENT, event_type="rejection"), EVENT, "event_type"),
+    (
+        {
+            **REGULATORY_FILES,
+            "events/testuzumab/fda-2019-01-02-complete_response_letter-2.yaml": REGULATORY_FILES[EVENT],
+        },
+        "events/testuzumab/fda-2019-01-02-complete_response_letter-2.yaml",
+        "same drug, agency, date, event type and indication",
+    ),
 ]
 
 

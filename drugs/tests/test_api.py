@@ -1,8 +1,6 @@
 """The drugs and approvals API: fields, links, every filter, search, ordering, CSV and query counts."""
 
-import csv
 import datetime
-import io
 
 import pytest
 from django.db import connection
@@ -11,6 +9,7 @@ from rest_framework.test import APIClient
 
 from drugs.choices import Agency, ApprovalType, DrugClass, Her2Category, TherapySetting, TumourType
 from drugs.tests.factories import ApprovalFactory, DrugFactory, TargetFactory
+from her2kb.tests.api_responses import csv_rows
 from testing.api_data import make_linked_dataset
 
 pytestmark = pytest.mark.django_db
@@ -19,11 +18,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api():
     return APIClient()
-
-
-def _csv_rows(response) -> list[dict[str, str]]:
-    assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
 
 
 def test_drug_detail_shows_fields_and_related_records_as_linked_summaries(api):
@@ -149,7 +143,7 @@ def test_fda_adc_approvals_since_2019_download_as_csv(api, approvals):
     """The researcher's first task from the issue, exactly as the API docs page shows it."""
     response = api.get("/api/v1/approvals/?agency=FDA&drug_class=adc&date_after=2019-01-01&format=csv")
     assert response.status_code == 200
-    rows = _csv_rows(response)
+    rows = csv_rows(response)
     assert [row["id"] for row in rows] == [str(approvals["adc_fda_2020"].pk)]
     row = rows[0]
     assert row["agency"] == "FDA"
@@ -163,12 +157,12 @@ def test_csv_holds_every_matching_row_not_one_page(api):
     drug = DrugFactory()
     ApprovalFactory.create_batch(60, drug=drug)
     assert len(api.get("/api/v1/approvals/").json()["results"]) == 50
-    assert len(_csv_rows(api.get("/api/v1/approvals/", {"format": "csv"}))) == 60
+    assert len(csv_rows(api.get("/api/v1/approvals/", {"format": "csv"}))) == 60
 
 
 def test_drug_csv_joins_related_identifiers(api):
     data = make_linked_dataset(1)
-    rows = _csv_rows(api.get("/api/v1/drugs/", {"format": "csv"}))
+    rows = csv_rows(api.get("/api/v1/drugs/", {"format": "csv"}))
     assert rows[0]["slug"] == data.drugs[0].slug
     assert rows[0]["targets"] == "HER2"
     assert rows[0]["references"] == data.references[0].pmid
@@ -177,7 +171,7 @@ def test_drug_csv_joins_related_identifiers(api):
 
 def test_csv_neutralises_spreadsheet_formulas(api):
     DrugFactory(mechanism="=HYPERLINK(1)")
-    assert _csv_rows(api.get("/api/v1/drugs/", {"format": "csv"}))[0]["mechanism"] == "'=HYPERLINK(1)"
+    assert csv_rows(api.get("/api/v1/drugs/", {"format": "csv"}))[0]["mechanism"] == "'=HYPERLINK(1)"
 
 
 def test_page_size_is_capped(api):

@@ -1,9 +1,6 @@
 """The regulatory records in the API: products, companion diagnostics, labels with their warnings, events, the
 approvals' designations and diagnostics, their filters (?cdx=, ?designation=, ?event_type= …), CSV and query counts."""
 
-import csv
-import io
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,6 +17,7 @@ from drugs.tests.factories import (
     ProductFactory,
     RegulatoryEventFactory,
 )
+from her2kb.tests.api_responses import csv_rows
 from testing.api_data import make_linked_dataset
 from trials.tests.factories import OutcomeFactory, OutcomeSourceFactory
 
@@ -29,11 +27,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api():
     return APIClient()
-
-
-def _csv_rows(response) -> list[dict[str, str]]:
-    assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
 
 
 def _ids(response) -> set:
@@ -90,7 +83,7 @@ def test_an_unknown_designation_is_a_400_naming_the_parameter(api):
 
 def test_approvals_csv_names_designations_diagnostics_and_product(api):
     data = make_linked_dataset(1)
-    rows = _csv_rows(api.get("/api/v1/approvals/", {"format": "csv"}))
+    rows = csv_rows(api.get("/api/v1/approvals/", {"format": "csv"}))
     approval = data.approvals[0]
     assert rows[0]["product.slug"] == approval.product.slug
     assert rows[0]["designations"] == "priority_review"
@@ -167,7 +160,7 @@ def test_warnings_list_one_row_each_in_csv_for_a_drugs_boxed_warnings(api):
     LabelWarningFactory(label=label, kind=WarningKind.WARNING_PRECAUTION)
     LabelWarningFactory()  # another drug's
 
-    rows = _csv_rows(api.get("/api/v1/warnings/", {"drug": "test-drug", "kind": "boxed_warning", "format": "csv"}))
+    rows = csv_rows(api.get("/api/v1/warnings/", {"drug": "test-drug", "kind": "boxed_warning", "format": "csv"}))
 
     assert [row["statement"] for row in rows] == ["First boxed test statement.", "Second boxed test statement."]
     assert {row["drug.slug"] for row in rows} == {"test-drug"} and {row["agency"] for row in rows} == {"FDA"}

@@ -6,10 +6,19 @@ import pytest
 from django.utils.http import http_date
 from rest_framework.test import APIClient
 
-from drugs.models import Approval, Drug
+from drugs.models import (
+    Approval,
+    ApprovalDesignation,
+    CompanionDiagnostic,
+    Drug,
+    Label,
+    LabelWarning,
+    Product,
+    RegulatoryEvent,
+)
 from references.models import Reference
 from testing.api_data import make_linked_dataset
-from trials.models import Outcome, Trial
+from trials.models import Outcome, OutcomeSource, Trial
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +63,21 @@ def test_each_format_has_its_own_etag(api):
 def test_last_modified_is_the_latest_change_and_if_modified_since_gets_304(api):
     drug = make_linked_dataset(1).drugs[0]
     response = api.get("/api/v1/drugs/")
-    # The latest change anywhere in the dataset (the linked trials and references are written after the drug).
-    models = (Drug, Approval, Trial, Outcome, Reference)
+    # The latest change anywhere in the dataset (the linked records are written after the drug).
+    models = (
+        Drug,
+        Approval,
+        Trial,
+        Outcome,
+        Reference,
+        Product,
+        CompanionDiagnostic,
+        ApprovalDesignation,
+        Label,
+        LabelWarning,
+        RegulatoryEvent,
+        OutcomeSource,
+    )
     latest = max(stamp for model in models for stamp in model.objects.values_list("updated_at", flat=True))
     assert response["Last-Modified"] == http_date(latest.timestamp())
     assert api.get("/api/v1/drugs/", HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]).status_code == 304
