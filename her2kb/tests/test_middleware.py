@@ -119,8 +119,8 @@ def test_a_successful_sign_in_does_not_count_as_a_failure(limits, curator_accoun
     assert [_sign_in("lena-curator", "wrong") for _ in range(4)] == [200, 200, 200, 429]
 
 
-def test_parallel_attempts_get_no_more_checks_than_the_limit(limits):
-    """Counted before the password is checked, atomically: 30 attempts at once get 3 checks, not 10."""
+def _attempt_in_parallel(usernames: list[str]) -> tuple[int, list[int]]:
+    """Post one sign-in per username, all at once from one address: (passwords checked, statuses)."""
     import threading
     import time
 
@@ -129,7 +129,7 @@ def test_parallel_attempts_get_no_more_checks_than_the_limit(limits):
 
     from her2kb.middleware import AdminLoginRateLimitMiddleware
 
-    checks, lock, start = [], threading.Lock(), threading.Barrier(30)
+    checks, lock, start = [], threading.Lock(), threading.Barrier(len(usernames))
 
     def failed_check(request):
         with lock:
@@ -140,19 +140,35 @@ def test_parallel_attempts_get_no_more_checks_than_the_limit(limits):
     middleware = AdminLoginRateLimitMiddleware(failed_check)
     statuses = []
 
-    def attempt(n: int) -> None:
-        request = RequestFactory().post(LOGIN, {"username": "lena-curator", "password": f"guess-{n}"})
+    def attempt(n: int, username: str) -> None:
+        request = RequestFactory().post(LOGIN, {"username": username, "password": f"guess-{n}"})
         request.user = None
         start.wait()
         statuses.append(middleware(request).status_code)
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(30)]
+    threads = [threading.Thread(target=attempt, args=(n, name)) for n, name in enumerate(usernames)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(checks) == 3
-    assert sorted(statuses) == [200] * 3 + [429] * 27
+    return len(checks), sorted(statuses)
+
+
+def test_parallel_attempts_at_one_account_get_no_more_checks_than_its_limit(limits):
+    """Counted before the password is checked, atomically: 30 attempts at once get 3 checks, not 10."""
+    # Only the account's limit is under test: with the address limit (5) in play too, an attempt could win an
+    # account slot but lose its address slot to another thread, and fewer than 3 would be checked.
+    limits.LOGIN_FAILURE_LIMIT_PER_ADDRESS = 1000
+    checked, statuses = _attempt_in_parallel(["lena-curator"] * 30)
+    assert checked == 3
+    assert statuses == [200] * 3 + [429] * 27
+
+
+def test_parallel_attempts_from_one_address_get_no_more_checks_than_its_limit(limits):
+    """30 different accounts tried at once from one address: the address's limit (5) holds."""
+    checked, statuses = _attempt_in_parallel([f"guess-{n}" for n in range(30)])
+    assert checked == 5
+    assert statuses == [200] * 5 + [429] * 25
 
 
 def test_a_cleared_lock_out_lets_the_right_password_in(limits, curator_account):
