@@ -29,11 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.conf import settings
 from django.utils import timezone
 
-from .dataset import DEFAULT_DATA_DIR, RECORD_KINDS, dataset_records, dump_record
+from .dataset import DEFAULT_DATA_DIR, RECORD_KINDS, dataset_records, dump_record, parse_yaml
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "her2kb-release/1"
@@ -84,7 +83,7 @@ class Release:
             for name in archive.namelist():
                 relative = name.removeprefix(prefix)
                 if name.startswith(prefix) and relative.split("/")[0] in KINDS and name.endswith(".yaml"):
-                    files[relative] = yaml.safe_load(archive.read(name))
+                    files[relative] = parse_yaml(archive.read(name))
         return files
 
 
@@ -211,7 +210,7 @@ def _dataset_sha256(texts: dict[str, str]) -> str:
 def release_preview(directory: Path | None = None) -> tuple[Release | None, dict[str, list[dict[str, Any]]]]:
     """The latest release and what a release published now would list as changed since it."""
     previous = latest_release(directory)
-    current = {relative: yaml.safe_load(dump_record(record)) for relative, record in dataset_records().items()}
+    current = {relative: parse_yaml(dump_record(record)) for relative, record in dataset_records().items()}
     return previous, changelog_between(previous.files() if previous else {}, current)
 
 
@@ -243,7 +242,7 @@ def release_publish(
     texts = {relative: dump_record(record) for relative, record in files.items()}
     previous = latest_release(directory)
     # Compare what the files say (read back from YAML), so dates and numbers compare like with like.
-    current = {relative: yaml.safe_load(text) for relative, text in texts.items()}
+    current = {relative: parse_yaml(text) for relative, text in texts.items()}
     changelog = changelog_between(previous.files() if previous else {}, current)
     dataset_sha256 = _dataset_sha256(texts)
     if previous and not allow_unchanged and previous.manifest.get("dataset_sha256") == dataset_sha256:

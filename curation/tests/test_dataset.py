@@ -87,6 +87,30 @@ def test_curated_dataset_loads_and_a_second_load_changes_nothing():
     assert second.counts["approvals"]["unchanged"] == Approval.objects.count()
 
 
+def _queries_of_an_unchanged_load(data_dir: Path) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    load_dataset(data_dir)
+    with CaptureQueriesContext(connection) as queries:
+        assert not load_dataset(data_dir).changed
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_an_unchanged_load_runs_the_same_queries_however_many_records(tmp_path):
+    """Files are compared with rows read once per table, not with a query (or several) per record."""
+    shutil.copytree(DEFAULT_DATA_DIR, tmp_path / "data")
+    before = _queries_of_an_unchanged_load(tmp_path / "data")
+    approvals = sorted((tmp_path / "data" / "approvals").rglob("*.yaml"))
+    for number, path in enumerate(approvals[:20], start=1):
+        record = yaml.safe_load(path.read_text())
+        record["indication"] = f"{record['indication']} (test copy {number})"
+        path.with_name(f"{path.stem}-copy-{number}.yaml").write_text(dump_record(record))
+    assert _queries_of_an_unchanged_load(tmp_path / "data") == before
+    assert before < 60
+
+
 @pytest.mark.django_db
 def test_files_in_the_repository_are_in_canonical_export_form():
     """load → export gives the same files, so a curator's export diff shows only real changes."""
