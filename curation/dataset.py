@@ -26,9 +26,11 @@ from django.db import models, transaction
 from drugs.choices import Designation
 from drugs.models import (
     Approval,
+    ApprovalDesignation,
     CompanionDiagnostic,
     Drug,
     Label,
+    LabelWarning,
     Product,
     RegulatoryEvent,
     Target,
@@ -37,7 +39,7 @@ from drugs.models import (
 from her2kb.models import prefetch_joined
 from references.models import Reference
 from trials.choices import DatePrecision
-from trials.models import Outcome, Trial, TrialDrug
+from trials.models import Outcome, OutcomeSource, Trial, TrialDrug
 
 DEFAULT_DATA_DIR = Path(settings.BASE_DIR) / "data"
 
@@ -286,6 +288,37 @@ def _scalar_values(model: type[models.Model], record: dict, names: list[str], pa
     return values
 
 
+# Rows of generated benchmark data (generate_bench_data) are never part of the dataset: each model's path to the field
+# that marks them. Export leaves them out, and the loader does not read them (a benchmark database holds 200,000).
+GENERATED_MARKS: dict[type[models.Model], str] = {
+    Reference: "pmid",
+    Drug: "slug",
+    Product: "drug__slug",
+    CompanionDiagnostic: "slug",
+    Trial: "slug",
+    TrialDrug: "trial__slug",
+    Outcome: "trial__slug",
+    OutcomeSource: "outcome__trial__slug",
+    Approval: "drug__slug",
+    ApprovalDesignation: "approval__drug__slug",
+    Label: "drug__slug",
+    LabelWarning: "label__drug__slug",
+    RegulatoryEvent: "drug__slug",
+}
+
+
+def curated_rows(model: type[models.Model], queryset: models.QuerySet | None = None, via: str = "") -> models.QuerySet:
+    """`queryset` (default: all rows of `model`) without generated rows; `via` is the path from the queryset's model
+    to `model` (e.g. "approval__" for a link table's rows)."""
+    queryset = model.objects.all() if queryset is None else queryset
+    mark = GENERATED_MARKS.get(model)
+    if mark is None:
+        return queryset
+    if mark == "pmid":
+        return queryset.exclude(**{f"{via}pmid__regex": GENERATED_PMID_PATTERN})
+    return queryset.exclude(**{f"{via}{mark}__startswith": GENERATED_SLUG_PREFIX})
+
+
 class _StoredRows:
     """
     The rows already in the database, read once per model and relation, so that comparing ~1,000 records with their
@@ -308,7 +341,7 @@ class _StoredRows:
         if (model, names) not in self._tables:
             columns = self._columns(model, names)
             self._tables[model, names] = {
-                tuple(getattr(row, column) for column in columns): row for row in model.objects.all()
+                tuple(getattr(row, column) for column in columns): row for row in curated_rows(model)
             }
         return self._tables[model, names]
 
@@ -332,7 +365,8 @@ class _StoredRows:
             through = relation.remote_field.through
             source, target = relation.m2m_field_name(), relation.m2m_reverse_field_name()
             links: dict[int, set[int]] = defaultdict(set)
-            for source_pk, target_pk in through.objects.values_list(f"{source}_id", f"{target}_id"):
+            rows = curated_rows(model, through.objects.all(), via=f"{source}__")
+            for source_pk, target_pk in rows.values_list(f"{source}_id", f"{target}_id"):
                 links[source_pk].add(target_pk)
             self._links[model, name] = links
         return self._links[model, name][instance.pk]
@@ -343,7 +377,7 @@ class _StoredRows:
         model, parent_column = manager.model, manager.field.attname
         if (model, parent_column) not in self._children:
             grouped: dict[int, list[models.Model]] = defaultdict(list)
-            for row in model.objects.all():
+            for row in curated_rows(model):
                 grouped[getattr(row, parent_column)].append(row)
             self._children[model, parent_column] = grouped
         return self._children[model, parent_column][parent.pk]
@@ -861,17 +895,13 @@ def _numbered_paths(records: list[tuple[str, dict]]) -> dict[str, dict]:
     return files
 
 
-def _not_generated(queryset: models.QuerySet, slug_field: str) -> models.QuerySet:
-    return queryset.exclude(**{f"{slug_field}__startswith": GENERATED_SLUG_PREFIX})
-
-
 def _targets() -> dict[str, dict]:
     return {f"targets/{target.symbol}.yaml": _record(target, TARGET_FIELDS, {}) for target in Target.objects.all()}
 
 
 def _drugs() -> dict[str, dict]:
     files = {}
-    drugs = _not_generated(Drug.objects, "slug").select_related("biosimilar_of")
+    drugs = curated_rows(Drug).select_related("biosimilar_of")
     for drug in drugs.prefetch_related("targets", "components", "references"):
         relations = {
             "targets": sorted(target.symbol for target in drug.targets.all()),
@@ -884,7 +914,7 @@ def _drugs() -> dict[str, dict]:
 
 
 def _products() -> dict[str, dict]:
-    products = _not_generated(Product.objects, "drug__slug").select_related("drug")
+    products = curated_rows(Product).select_related("drug")
     return {
         f"products/{product.slug}.yaml": _record(product, PRODUCT_FIELDS, {"drug": product.drug.slug})
         for product in products
@@ -892,13 +922,13 @@ def _products() -> dict[str, dict]:
 
 
 def _diagnostics() -> dict[str, dict]:
-    diagnostics = _not_generated(CompanionDiagnostic.objects, "slug")
+    diagnostics = curated_rows(CompanionDiagnostic)
     return {f"diagnostics/{cdx.slug}.yaml": _record(cdx, DIAGNOSTIC_FIELDS, {}) for cdx in diagnostics}
 
 
 def _trials() -> dict[str, dict]:
     files = {}
-    trials = _not_generated(Trial.objects, "slug").prefetch_related(
+    trials = curated_rows(Trial).prefetch_related(
         "references", prefetch_joined(Trial, "trial_drugs", "drug"), "outcomes__references", "outcomes__sources"
     )
     for trial in trials:
@@ -935,7 +965,7 @@ DESIGNATION_ORDER = {value: position for position, value in enumerate(Designatio
 
 def _approvals() -> dict[str, dict]:
     approvals = (
-        _not_generated(Approval.objects, "drug__slug")
+        curated_rows(Approval)
         .select_related("drug", "product")
         .prefetch_related("pivotal_trials", "references", "designations", "companion_diagnostics")
     )
@@ -961,7 +991,7 @@ def _approvals() -> dict[str, dict]:
 
 
 def _labels() -> dict[str, dict]:
-    labels = _not_generated(Label.objects, "drug__slug").select_related("drug", "product").prefetch_related("warnings")
+    labels = curated_rows(Label).select_related("drug", "product").prefetch_related("warnings")
     return {
         f"labels/{label.drug.slug}/{label.agency}.yaml": _record(
             label,
@@ -978,7 +1008,7 @@ def _labels() -> dict[str, dict]:
 
 
 def _events() -> dict[str, dict]:
-    events = _not_generated(RegulatoryEvent.objects, "drug__slug").select_related("drug", "product")
+    events = curated_rows(RegulatoryEvent).select_related("drug", "product")
     ordered = sorted(
         events, key=lambda e: _text_key(e.drug.slug, e.agency, e.date.isoformat(), e.event_type, e.indication)
     )
@@ -998,7 +1028,7 @@ def _events() -> dict[str, dict]:
 
 
 def _references() -> dict[str, dict]:
-    references = Reference.objects.exclude(pmid__regex=GENERATED_PMID_PATTERN).order_by("pmid")
+    references = curated_rows(Reference).order_by("pmid")
     return {f"references/{reference.pmid}.yaml": _record(reference, REFERENCE_FIELDS, {}) for reference in references}
 
 
