@@ -63,6 +63,26 @@ def test_unchanged_records_are_not_rewritten(pubmed_settings):
     assert after == before  # no new history row, updated_at untouched
 
 
+def _queries_of_an_unchanged_sync(pmids: list[str]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    references_sync_from_pubmed(pmids=pmids)
+    first_synced = dict(Reference.objects.filter(pmid__in=pmids).values_list("pmid", "last_synced_at"))
+    with CaptureQueriesContext(connection) as queries:
+        run = references_sync_from_pubmed(pmids=pmids)
+    assert run.unchanged == len(pmids)
+    resynced = dict(Reference.objects.filter(pmid__in=pmids).values_list("pmid", "last_synced_at"))
+    assert all(resynced[pmid] > first_synced[pmid] for pmid in pmids)  # the sync state is still written
+    return len(queries)
+
+
+def test_unchanged_records_get_their_sync_state_in_a_few_queries_not_one_each(pubmed_settings):
+    few, many = _queries_of_an_unchanged_sync(fake_pmids(10)), _queries_of_an_unchanged_sync(fake_pmids(190, 800_100))
+    # 180 more records in the batch: at most a couple more UPDATEs (SQLite caps the parameters of one statement).
+    assert many <= few + 2
+
+
 def test_curated_fields_are_never_overwritten_and_changes_are_recorded(pubmed_settings):
     reference = ReferenceFactory(pmid="800001", title="A curator's provisional title", curator_note="Keep me.")
     reference.sources = ["https://example.org/curated-source"]
