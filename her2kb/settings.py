@@ -6,6 +6,7 @@ the project folder and Celery tasks run in-process. Set DATABASE_URL / REDIS_URL
 Redis and real Celery workers.
 """
 
+import re
 import sys
 from pathlib import Path
 
@@ -48,6 +49,13 @@ if SECRET_KEY_IS_WEAK and not (DEBUG or TESTING):
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The site's public origin (scheme and host, no path), e.g. https://her2kb.org: the API's links, the bulk export's and
+# the pages' structured data begin with it. Never the request's Host header: whatever a client sends there would be
+# written into answers that are cached and shared. Empty: links are paths (/api/v1/drugs/...), valid on any host.
+# Tests use Django's test client's own host, so their links are absolute as in production.
+SITE_URL = env.str("SITE_URL", default="http://testserver" if TESTING else "").rstrip("/")
+if SITE_URL and not re.fullmatch(r"https?://[^/?#\s]+", SITE_URL):
+    raise ImproperlyConfigured(f"SITE_URL must be a scheme and host such as https://her2kb.org, not {SITE_URL!r}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

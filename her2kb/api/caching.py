@@ -131,7 +131,8 @@ class CachedResponse(Exception):
 
 
 def response_cache_key(request: Request) -> str:
-    """The cache key of a request's answer: data version, absolute URL (answers hold absolute links) and format."""
+    """The cache key of a request's answer: data version, path with query string, and format. Not the host: answers
+    hold no link built from it (her2kb.links.site_url), so every Host a client sends shares one entry."""
     renderer = request.accepted_renderer
-    what = f"{request.build_absolute_uri()}\n{renderer.format}\n{request.accepted_media_type}"
+    what = f"{request.get_full_path()}\n{renderer.format}\n{request.accepted_media_type}"
     return f"her2kb:api:{data_version()}:{hashlib.sha256(what.encode()).hexdigest()}"
