@@ -188,8 +188,14 @@ NCBI_EMAIL = env.str("NCBI_EMAIL", default="")
 NCBI_API_KEY = env.str("NCBI_API_KEY", default="")
 NCBI_TOOL = "her2kb"
 CTGOV_API_BASE_URL = env.str("CTGOV_API_BASE_URL", default="https://clinicaltrials.gov/api/v2/")
-# Every upstream call gives up after this many seconds and reports why.
+# Each read of an upstream answer (connecting, then every piece of it) waits at most this many seconds.
 UPSTREAM_TIMEOUT_SECONDS = env.float("UPSTREAM_TIMEOUT_SECONDS", default=20.0)
+# The whole of one upstream request (sending, waiting, the body's last byte): a server dripping one byte at a time
+# never trips the per-read timeout above. The longest real answers (an openFDA page of labels) take a few seconds.
+UPSTREAM_DEADLINE_SECONDS = env.float("UPSTREAM_DEADLINE_SECONDS", default=60.0)
+# The largest upstream body accepted, decompressed (a gzip bomb inflates 1,000-fold): the largest real ones (100
+# ClinicalTrials.gov studies, 25 openFDA labels) stay under 10 MB.
+UPSTREAM_MAX_BODY_BYTES = env.int("UPSTREAM_MAX_BODY_BYTES", default=50 * 1024 * 1024)
 
 # PubMed sync (references/): NCBI allows 3 requests/s per IP without an API key, 10/s with one, counted across
 # all workers together (the limiter lives in Redis when REDIS_URL is set). Retries back off exponentially with

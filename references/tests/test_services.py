@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from her2kb.choices import SyncRunStatus, SyncTrigger
+from her2kb.tests.fake_upstream import gzip_bomb
 from references.choices import SyncStatus
 from references.models import Reference, SyncRun
 from references.services import references_due_for_sync, references_sync_from_pubmed
@@ -139,6 +140,20 @@ def test_a_batch_that_keeps_failing_writes_nothing_and_is_retried_later(pubmed_s
     later = references_sync_from_pubmed(pmids=run.failed_pmids)
     assert (later.created, later.updated, later.failed) == (199, 1, 0)
     assert Reference.objects.count() == 400
+    assert_accounted_for(run)
+
+
+def test_a_gzip_bomb_fails_its_batch_cleanly_and_the_next_batch_still_runs(pubmed_settings, fake_eutils):
+    pubmed_settings.UPSTREAM_MAX_BODY_BYTES = 2 * 1024 * 1024  # a batch of 200 synthetic records is ~300 KB
+    pubmed_settings.UPSTREAM_TIMEOUT_SECONDS = 5.0
+    gzip_bomb(64)  # made before the clock runs
+    pmids = fake_pmids(400)
+    fake_eutils.add_fault("gzip-bomb:64")  # the first batch's answer inflates to 64 MB
+    run = references_sync_from_pubmed(pmids=pmids)
+    assert (run.created, run.failed, run.status) == (200, 200, SyncRunStatus.PARTIAL)
+    assert run.failed_pmids == pmids[:200] and "larger than 2,097,152 bytes" in run.errors[0]
+    assert run.requests_made == 2, "the same body would come again: the batch is not retried"
+    assert not Reference.objects.filter(pmid__in=pmids[:200]).exists()
     assert_accounted_for(run)
 
 
