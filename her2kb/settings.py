@@ -172,13 +172,32 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # With Redis, a message a dead worker never acknowledged returns to the queue after this many seconds.
 # It must exceed the longest task (a sync batch with its retries), or a slow task would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600)}
+# Task limits from the longest real task: the nightly PubMed re-sync when every reference is due (200,000 at 3/s,
+# 1,000 requests: about 12 minutes in `make bench`'s scale), then the export build (about 2 minutes). Past the soft
+# limit a task gets SoftTimeLimitExceeded (a sync closes its run with the reason, what it had not done still due);
+# past the hard limit its worker process is killed. The visibility timeout must exceed the hard limit, or Redis
+# would hand a task that is still running to a second worker; it is also how long a task a dead worker held waits
+# before another worker gets it.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT_SECONDS", default=1800)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT_SECONDS", default=CELERY_TASK_SOFT_TIME_LIMIT + 120)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=CELERY_TASK_TIME_LIMIT + 300)
+}
+# A running sync or watch run saves its progress after every batch; one batch takes at most its upstream's attempts
+# x (UPSTREAM_DEADLINE_SECONDS + the longest backoff), 10 minutes with the defaults. A run silent for longer than
+# this lost its worker: it is marked failed (at the next run's start, and by the sweep every 10 minutes).
+SYNC_RUN_STALLED_AFTER_SECONDS = env.int("SYNC_RUN_STALLED_AFTER_SECONDS", default=1800)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["fail-stalled-sync-runs"] = {
+    "task": "portal.tasks.fail_stalled_runs",
+    "schedule": 600.0,
+    "options": {"expires": 600},
+}
 
 # ---------------------------------------------------------------------------------------------
 # Upstream services. Production talks to the real endpoints; tests point these at a local fake.
