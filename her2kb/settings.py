@@ -360,6 +360,8 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=9
 API_THROTTLE_RATES = {
     "anon": env.str("API_THROTTLE_RATE_ANONYMOUS", default="60/minute"),
     "user": env.str("API_THROTTLE_RATE_TOKEN", default="600/minute"),
+    # Whole lists in file formats (?format=csv|ris|bibtex|csljson), per address, on top of the rate above.
+    "download": env.str("API_THROTTLE_RATE_DOWNLOAD", default="30/hour"),
 }
 # API responses are cached (Redis, or local memory) for this long under the data version, which every curated
 # write bumps: an edit shows at once. Each request is still validated and throttled first. 0 turns it off.

@@ -19,7 +19,6 @@ write the same content, and either wins.
 
 from __future__ import annotations
 
-import functools
 import gzip
 import hashlib
 import itertools
@@ -48,7 +47,7 @@ from drugs.api.serializers import (
     RegulatoryEventSerializer,
 )
 from drugs.models import Approval, CompanionDiagnostic, Drug, Label, Product, RegulatoryEvent
-from her2kb.api.caching import DatasetState, dataset_state
+from her2kb.api.caching import DatasetState, code_version, dataset_state
 from references.api.serializers import ReferenceSerializer
 from references.models import Reference
 from trials.api.serializers import OutcomeSerializer, TrialSerializer
@@ -101,19 +100,6 @@ def dataset_querysets() -> dict[str, QuerySet]:
         "outcomes": Outcome.objects.for_api(),
         "references": Reference.objects.for_api().order_by("pmid_number"),
     }
-
-
-@functools.cache
-def code_version() -> str:
-    """A digest of the project's Python code: after a deploy that changes how records are serialised, files
-    written by the previous code must not be served. Read once per process."""
-    digest = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent
-    for package in ("her2kb", "drugs", "trials", "references"):
-        for path in sorted((root / package).rglob("*.py")):
-            if "tests" not in path.relative_to(root).parts:
-                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def export_file_name(version: str) -> str:
