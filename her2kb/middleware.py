@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 
 from .cache import CacheUnavailable, data_version
 from .clients import client_address
@@ -71,7 +72,9 @@ class PublicPageCacheMiddleware:
     Serves anonymous GETs of public HTML pages from the cache.
 
     The key holds the URL (with its query string) and the data version, so any curator edit invalidates
-    every page at once. Only complete 200 responses without cookies are stored.
+    every page at once. Only complete 200 responses without cookies are stored, and only for query strings made
+    of the parameters the page knows (its filters and page number, the search's `q`): a random `?x=…` on every
+    request is rendered, never stored, so it cannot fill the cache.
     """
 
     def __init__(self, get_response):
@@ -79,6 +82,8 @@ class PublicPageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if settings.PAGE_CACHE_SECONDS <= 0 or not self._cacheable_request(request):
+            return self.get_response(request)
+        if request.GET and not set(request.GET) <= known_query_parameters(request.path_info):
             return self.get_response(request)
         digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
         key = f"her2kb:page:{data_version()}:{digest}"
@@ -109,6 +114,20 @@ class PublicPageCacheMiddleware:
     @staticmethod
     def _cacheable_response(response: HttpResponse) -> bool:
         return response.status_code == 200 and not response.streaming and not response.cookies
+
+
+def known_query_parameters(path: str) -> set[str]:
+    """The query parameters the page at `path` reads: a filtered list's filters and page number, and those a view
+    names in `cached_query_parameters` (the search's `q`). Unknown pages know none."""
+    try:
+        view_class = getattr(resolve(path).func, "view_class", None)
+    except Resolver404:
+        return set()
+    known = set(getattr(view_class, "cached_query_parameters", ()))
+    filterset_class = getattr(view_class, "filterset_class", None)
+    if filterset_class is not None:
+        known |= {*filterset_class.base_filters, view_class.page_kwarg}
+    return known
 
 
 class SecurityHeadersMiddleware:

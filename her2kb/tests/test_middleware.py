@@ -62,6 +62,30 @@ def test_a_page_served_from_the_cache_carries_every_security_header():
         assert response["X-Content-Type-Options"] == "nosniff"
 
 
+def test_random_query_strings_are_rendered_but_never_stored(monkeypatch):
+    from django.core.cache import cache
+
+    stored = []
+    real_set = cache.set
+    monkeypatch.setattr(
+        cache,
+        "set",
+        lambda key, *a, **k: (stored.append(key) if key.startswith("her2kb:page:") else None, real_set(key, *a, **k))[
+            1
+        ],
+    )
+    client = Client()
+    for number in range(20):  # an attacker's cache-busting parameters
+        response = client.get("/about/", {f"x{number}": "1"})
+        assert response.status_code == 200 and "X-Cache" not in response
+    assert stored == []
+    # The parameters a page reads are still cached: a list's filters and page, the search's q.
+    for url in ("/drugs/?drug_class=adc", "/drugs/?page=1", "/search/?q=trastuzumab"):
+        assert (client.get(url)["X-Cache"], client.get(url)["X-Cache"]) == ("miss", "hit"), url
+    assert "X-Cache" not in client.get("/drugs/", {"drug_class": "adc", "utm_source": "x"})
+    assert len(stored) == 3
+
+
 # ---------------------------------------------------------------------------------------------
 # The admin sign-in limiter
 # ---------------------------------------------------------------------------------------------
