@@ -2,6 +2,7 @@
 itself, and the admin sign-in limiter."""
 
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -9,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
-from .cache import CacheUnavailable, data_version
+from .cache import CacheUnavailable, count_hit, data_version
 from .clients import client_address
 from .login_limits import count_sign_in_attempt
 
@@ -65,6 +66,37 @@ def _name_with_nul(data) -> str | None:
 
 # Paths never served from the cache: the admin, the API (throttled per client), health and static files.
 UNCACHED_PREFIXES = ("/admin/", "/api/", "/healthz", "/static/")
+
+
+PAGE_RATE_WINDOW_SECONDS = 60
+
+
+class PageRateLimitMiddleware:
+    """
+    At most PAGE_RATE_LIMIT_PER_MINUTE HTML pages a minute per client address (her2kb.clients, behind the trusted
+    proxies), cached or not; past it, the 429 page with Retry-After. The API has its own throttles; the admin, static
+    files and the health check are not counted. While the cache is down nothing is counted: pages keep serving.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.PAGE_RATE_LIMIT_PER_MINUTE
+        if limit <= 0 or request.method not in ("GET", "HEAD") or request.path.startswith(UNCACHED_PREFIXES):
+            return self.get_response(request)
+        window = int(time.time() // PAGE_RATE_WINDOW_SECONDS)
+        address = hashlib.sha256(client_address(request).encode()).hexdigest()[:24]
+        try:
+            hits = count_hit(f"her2kb:page-rate:{address}:{window}", PAGE_RATE_WINDOW_SECONDS)
+        except CacheUnavailable:
+            return self.get_response(request)
+        if hits <= limit:
+            return self.get_response(request)
+        retry_after = max(1, int(PAGE_RATE_WINDOW_SECONDS - time.time() % PAGE_RATE_WINDOW_SECONDS))
+        response = render(request, "429.html", {"limit": limit, "retry_after": retry_after}, status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
 
 
 class PublicPageCacheMiddleware:

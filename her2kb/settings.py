@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "her2kb.middleware.AdminLoginRateLimitMiddleware",
+    # Per-address page rate, before the page cache, so cached pages count too.
+    "her2kb.middleware.PageRateLimitMiddleware",
     "her2kb.middleware.PublicPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -369,6 +371,9 @@ API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
 # Anonymous HTML pages are cached the same way (her2kb.middleware.PublicPageCacheMiddleware). 0 turns it off:
 # the benchmark's cold server does, so that every page it measures is rendered from the database.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# HTML pages per client address a minute (her2kb.middleware.PageRateLimitMiddleware), a 429 page past it. 0 turns it
+# off; the test suite (hundreds of pages a minute from one address) runs without it, except the tests of it.
+PAGE_RATE_LIMIT_PER_MINUTE = env.int("PAGE_RATE_LIMIT_PER_MINUTE", default=0 if TESTING else 300)
 # django-filter: the "no filter" option of a choice filter, in pages and in the browsable API.
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 REST_FRAMEWORK = {
