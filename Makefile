@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-de
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev install-wrk lint format migrate load export worker beat bench clean
+.PHONY: run test install install-dev install-wrk lint format migrate load export worker beat bench attack clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ beat: install
 bench: install-dev
 	@command -v wrk >/dev/null || $(MAKE) --no-print-directory install-wrk
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+
+## attack: the site with production settings and rates on PostgreSQL + Redis, tried as an attacker; table of tried / failed
+attack: install-dev
+	$(BIN)/python bench/attack.py
 
 # wrk (Debian's load generator) is a system package: install it with apt when we may, else say how.
 install-wrk:

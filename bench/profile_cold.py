@@ -31,6 +31,7 @@ os.environ.update(
     PAGE_CACHE_SECONDS="0",
     API_CACHE_SECONDS="0",
     API_THROTTLE_RATE_ANONYMOUS="100000000/second",
+    PAGE_RATE_LIMIT_PER_MINUTE="0",
 )
 
 

@@ -87,6 +87,8 @@ def production_env() -> dict:
         # Measure the API, not the throttle (every wrk connection comes from one address).
         API_THROTTLE_RATE_ANONYMOUS="100000000/second",
         API_THROTTLE_RATE_TOKEN="100000000/second",
+        API_THROTTLE_RATE_DOWNLOAD="100000000/second",
+        PAGE_RATE_LIMIT_PER_MINUTE="0",
     )
     return env
 

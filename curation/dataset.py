@@ -41,6 +41,8 @@ from references.models import Reference
 from trials.choices import DatePrecision
 from trials.models import Outcome, OutcomeSource, Trial, TrialDrug
 
+from .strict_yaml import PlainDumper, StrictYamlError, load_strict, parse_strict
+
 DEFAULT_DATA_DIR = Path(settings.BASE_DIR) / "data"
 
 # The benchmark's generated records (manage.py generate_bench_data) carry these marks and are never exported.
@@ -221,14 +223,9 @@ class LoadReport:
 # ---------------------------------------------------------------------------------------------
 # Reading files
 # ---------------------------------------------------------------------------------------------
-# libyaml's parser when PyYAML was built with it (the wheels are): ten times faster than the pure-Python one,
-# which took most of a load's time. Same safe constructor, so the same values.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def parse_yaml(text: str | bytes) -> Any:
-    """A dataset file's YAML as Python values (dates as dates), the one way the project reads its YAML."""
-    return yaml.load(text, Loader=YAML_LOADER)
+    """YAML the dataset wrote (a release's files) as Python values, under the dataset files' rules."""
+    return parse_strict(text.decode("utf-8") if isinstance(text, bytes) else text)
 
 
 def read_records(data_dir: Path, kind: str) -> list[tuple[Path, dict]]:
@@ -236,7 +233,9 @@ def read_records(data_dir: Path, kind: str) -> list[tuple[Path, dict]]:
     records = []
     for path in sorted((data_dir / kind).rglob("*.yaml")):
         try:
-            record = parse_yaml(path.read_text(encoding="utf-8"))
+            record = load_strict(path)
+        except StrictYamlError as error:
+            raise DatasetError(path, error.describe()) from None
         except yaml.YAMLError as error:
             raise DatasetError(path, f"not valid YAML: {error}") from error
         if not isinstance(record, dict):
@@ -270,6 +269,8 @@ def _scalar_values(model: type[models.Model], record: dict, names: list[str], pa
         if model_field.is_relation:
             continue
         raw = record.get(name)
+        if isinstance(raw, list | dict) and not isinstance(model_field, models.JSONField):
+            raise DatasetError(path, f"{name}: must be a single value, not a {type(raw).__name__}")
         if raw is None:
             if model_field.null:
                 raw = None
@@ -285,6 +286,8 @@ def _scalar_values(model: type[models.Model], record: dict, names: list[str], pa
             values[name] = model_field.to_python(raw) if raw is not None else None
         except ValidationError as error:
             raise DatasetError(path, f"{name}: {' '.join(error.messages)}") from error
+        except (TypeError, ValueError) as error:  # a value of a type the field cannot take at all
+            raise DatasetError(path, f"{name}: {raw!r} cannot be read ({error})") from error
     return values
 
 
@@ -507,18 +510,19 @@ class _Index:
         self.stored = _StoredRows()
 
     def reference_list(self, path: Path, pmids: list[str]) -> list[Reference]:
+        pmids = [_natural_key(path, "PMID", pmid) for pmid in pmids]
         missing = [pmid for pmid in pmids if pmid not in self.references]
         if missing:
             raise DatasetError(path, f"cites PMID(s) {', '.join(missing)} with no file in references/")
         return [self.references[pmid] for pmid in pmids]
 
     def drug(self, path: Path, slug: str) -> Drug:
-        if slug not in self.drugs:
+        if _natural_key(path, "drug", slug) not in self.drugs:
             raise DatasetError(path, f"names drug '{slug}' with no file in drugs/")
         return self.drugs[slug]
 
     def trial(self, path: Path, key: str) -> Trial:
-        if key not in self.trials:
+        if _natural_key(path, "trial", key) not in self.trials:
             raise DatasetError(path, f"names trial '{key}' with no file in trials/ (by nct_id or slug)")
         return self.trials[key]
 
@@ -527,14 +531,21 @@ class _Index:
         slug = record.get("product")
         if not slug:
             return None
-        if slug not in self.products:
+        if _natural_key(path, "product", slug) not in self.products:
             raise DatasetError(path, f"product: names product '{slug}' with no file in products/")
         return self.products[slug].pk
 
     def diagnostic(self, path: Path, slug: str) -> CompanionDiagnostic:
-        if slug not in self.diagnostics:
+        if _natural_key(path, "companion_diagnostics", slug) not in self.diagnostics:
             raise DatasetError(path, f"companion_diagnostics: names '{slug}' with no file in diagnostics/")
         return self.diagnostics[slug]
+
+
+def _natural_key(path: Path, what: str, value: Any) -> Any:
+    """`value` if it can name a record (text, or a number such as a PMID); otherwise a DatasetError saying so."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise DatasetError(path, f"{what}: {value!r} is a {type(value).__name__}, not the name of a record")
+    return value
 
 
 def load_dataset(data_dir: Path = DEFAULT_DATA_DIR) -> LoadReport:
@@ -1055,7 +1066,9 @@ def dataset_records() -> dict[str, dict]:
 
 
 def dump_record(record: dict) -> str:
-    return yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
+    return yaml.dump(
+        record, Dumper=PlainDumper, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False
+    )
 
 
 def export_dataset(data_dir: Path = DEFAULT_DATA_DIR) -> int:

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from her2kb.api.errors import ErrorSerializer
+from her2kb.links import site_url
 
 from .releases import MANIFEST_NAME, Release, get_release, latest_release, list_releases
 
@@ -105,7 +106,7 @@ class LatestReleaseView(APIView):
             **{name: manifest[name] for name in ("version", "published_at", "previous_version", "dataset_sha256")},
             "counts": release.counts,
             "changelog": release.changelog,
-            "download_url": request.build_absolute_uri(reverse("releases:release_download", args=[release.version])),
+            "download_url": site_url(reverse("releases:release_download", args=[release.version])),
             "sha256": release.sha256,
             "bytes": manifest["archive"]["bytes"],
         }

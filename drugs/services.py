@@ -261,9 +261,7 @@ def fda_watch(
     numbers_by_drug: dict[int, list[str]] = defaultdict(list)
     for tracked in applications:
         numbers_by_drug[tracked.drug_id].append(tracked.number)
-    run = FdaWatchRun.objects.create(
-        trigger=trigger, requested=len(applications) + len(labels) + len(drugs) + len(classes)
-    )
+    run = FdaWatchRun.start(trigger=trigger, requested=len(applications) + len(labels) + len(drugs) + len(classes))
     logger.info("openFDA watch #%s started: %d things to ask about (%s)", run.pk, run.requested, trigger)
     state = _Run(run, client)
 

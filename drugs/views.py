@@ -4,6 +4,7 @@ from django.views.generic import DetailView
 
 from her2kb import charts
 from her2kb.jsonld import drug_jsonld, jsonld_script
+from her2kb.links import site_url
 from her2kb.views import FilteredListView
 
 from .choices import Agency
@@ -44,9 +45,7 @@ class DrugDetailView(DetailView):
                 + charts.timeline_points_from_events(events, row="agency"),
                 title=f"Approvals and other regulatory decisions on {drug.name} over time, by agency",
             ),
-            structured_data=jsonld_script(
-                drug_jsonld(drug, url=self.request.build_absolute_uri(drug.get_absolute_url()))
-            ),
+            structured_data=jsonld_script(drug_jsonld(drug, url=site_url(drug.get_absolute_url()))),
         )
         return context
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 
 # Identifiers that a URL holds as they are: no percent-encoding, and no character a route's converter could
@@ -50,3 +51,10 @@ def _template(view_name: str, kwarg: str) -> tuple[str, str] | None:
             before, after = url.split(placeholder)
             return before, after
     return None
+
+
+def site_url(path: str) -> str:
+    """The public address of a path the site reversed: SITE_URL + path, or the path itself without SITE_URL.
+    Never built from the request's Host header: answers are cached and shared between clients, so a Host a
+    client chose must not end up in links others are served."""
+    return settings.SITE_URL + path

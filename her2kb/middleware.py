@@ -2,13 +2,15 @@
 itself, and the admin sign-in limiter."""
 
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 
-from .cache import CacheUnavailable, data_version
+from .cache import CacheUnavailable, count_hit, data_version
 from .clients import client_address
 from .login_limits import count_sign_in_attempt
 
@@ -66,12 +68,45 @@ def _name_with_nul(data) -> str | None:
 UNCACHED_PREFIXES = ("/admin/", "/api/", "/healthz", "/static/")
 
 
+PAGE_RATE_WINDOW_SECONDS = 60
+
+
+class PageRateLimitMiddleware:
+    """
+    At most PAGE_RATE_LIMIT_PER_MINUTE HTML pages a minute per client address (her2kb.clients, behind the trusted
+    proxies), cached or not; past it, the 429 page with Retry-After. The API has its own throttles; the admin, static
+    files and the health check are not counted. While the cache is down nothing is counted: pages keep serving.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.PAGE_RATE_LIMIT_PER_MINUTE
+        if limit <= 0 or request.method not in ("GET", "HEAD") or request.path.startswith(UNCACHED_PREFIXES):
+            return self.get_response(request)
+        window = int(time.time() // PAGE_RATE_WINDOW_SECONDS)
+        address = hashlib.sha256(client_address(request).encode()).hexdigest()[:24]
+        try:
+            hits = count_hit(f"her2kb:page-rate:{address}:{window}", PAGE_RATE_WINDOW_SECONDS)
+        except CacheUnavailable:
+            return self.get_response(request)
+        if hits <= limit:
+            return self.get_response(request)
+        retry_after = max(1, int(PAGE_RATE_WINDOW_SECONDS - time.time() % PAGE_RATE_WINDOW_SECONDS))
+        response = render(request, "429.html", {"limit": limit, "retry_after": retry_after}, status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
+
+
 class PublicPageCacheMiddleware:
     """
     Serves anonymous GETs of public HTML pages from the cache.
 
     The key holds the URL (with its query string) and the data version, so any curator edit invalidates
-    every page at once. Only complete 200 responses without cookies are stored.
+    every page at once. Only complete 200 responses without cookies are stored, and only for query strings made
+    of the parameters the page knows (its filters and page number, the search's `q`): a random `?x=…` on every
+    request is rendered, never stored, so it cannot fill the cache.
     """
 
     def __init__(self, get_response):
@@ -79,6 +114,8 @@ class PublicPageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if settings.PAGE_CACHE_SECONDS <= 0 or not self._cacheable_request(request):
+            return self.get_response(request)
+        if request.GET and not set(request.GET) <= known_query_parameters(request.path_info):
             return self.get_response(request)
         digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
         key = f"her2kb:page:{data_version()}:{digest}"
@@ -109,6 +146,20 @@ class PublicPageCacheMiddleware:
     @staticmethod
     def _cacheable_response(response: HttpResponse) -> bool:
         return response.status_code == 200 and not response.streaming and not response.cookies
+
+
+def known_query_parameters(path: str) -> set[str]:
+    """The query parameters the page at `path` reads: a filtered list's filters and page number, and those a view
+    names in `cached_query_parameters` (the search's `q`). Unknown pages know none."""
+    try:
+        view_class = getattr(resolve(path).func, "view_class", None)
+    except Resolver404:
+        return set()
+    known = set(getattr(view_class, "cached_query_parameters", ()))
+    filterset_class = getattr(view_class, "filterset_class", None)
+    if filterset_class is not None:
+        known |= {*filterset_class.base_filters, view_class.page_kwarg}
+    return known
 
 
 class SecurityHeadersMiddleware:

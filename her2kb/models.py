@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -80,7 +81,11 @@ class SyncRunBase(models.Model):
     its runs in a table of its own app (the app whose data it writes), all of this shape.
 
     Every requested record ends the run counted once: as updated, unchanged or failed here, or in a counter the
-    sync adds (created, missing ...).
+    sync adds (created, missing ...), or as still due when the run stopped before it got to them.
+
+    A running run's `heartbeat_at` moves on every save (each batch saves its counts). A run whose heartbeat is older
+    than SYNC_RUN_STALLED_AFTER_SECONDS lost its worker (killed, out of memory, the host gone): `fail_stalled()`
+    closes it as failed with that reason, when the next run of its kind starts and from a periodic task.
     """
 
     trigger = models.CharField(max_length=10, choices=SyncTrigger.choices, default=SyncTrigger.TASK)
@@ -93,7 +98,16 @@ class SyncRunBase(models.Model):
     failed = models.PositiveIntegerField(default=0, help_text="Records whose batch failed; retried next run.")
     requests_made = models.PositiveIntegerField(default=0, help_text="HTTP requests to the upstream, retries included.")
     retries = models.PositiveIntegerField(default=0)
+    still_due = models.PositiveIntegerField(
+        default=0, help_text="Records neither done nor failed when the run stopped early: due again next run."
+    )
     errors = models.JSONField(default=list, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the running run last reported progress (each batch)."
+    )
+
+    # The counters that account for the requested records (the others count findings, retractions ...).
+    accounted_counters: tuple[str, ...] = ("updated", "unchanged", "failed")
 
     class Meta:
         abstract = True
@@ -102,10 +116,47 @@ class SyncRunBase(models.Model):
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display().lower()})"
 
+    def save(self, *args, **kwargs) -> None:
+        if self.status == SyncRunStatus.RUNNING:
+            self.heartbeat_at = timezone.now()  # the run's progress is its heartbeat
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "heartbeat_at"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         # Sync runs are an operator's record: they are shown in the admin only.
         opts = self._meta
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.pk])
+
+    @classmethod
+    def start(cls, **fields) -> SyncRunBase:
+        """A new running run; runs of this kind whose worker was lost are closed as failed first."""
+        cls.fail_stalled()
+        return cls.objects.create(**fields)
+
+    @classmethod
+    def fail_stalled(cls) -> int:
+        """Close as failed every running run whose heartbeat stopped SYNC_RUN_STALLED_AFTER_SECONDS ago, counting
+        what it had not got to as still due; how many there were."""
+        now = timezone.now()
+        cutoff = now - datetime.timedelta(seconds=settings.SYNC_RUN_STALLED_AFTER_SECONDS)
+        stalled = cls.objects.filter(status=SyncRunStatus.RUNNING).filter(
+            models.Q(heartbeat_at__lt=cutoff) | models.Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+        )
+        closed = 0
+        for run in stalled:
+            last = run.heartbeat_at or run.started_at
+            run.status = SyncRunStatus.FAILED
+            run.still_due = max(0, run.requested - sum(getattr(run, name) for name in run.accounted_counters))
+            run.errors.append(
+                f"The run stopped reporting progress at {last:%Y-%m-%d %H:%M:%S} UTC (its worker was lost) and was "
+                f"marked failed after {settings.SYNC_RUN_STALLED_AFTER_SECONDS} s without a heartbeat; "
+                f"{run.still_due} of {run.requested} are still due"
+            )
+            run.finished_at = now
+            run.save()
+            closed += 1
+        return closed
 
     @property
     def duration(self) -> datetime.timedelta | None:
@@ -143,9 +194,20 @@ class SyncRunBase(models.Model):
         self.finished_at = timezone.now()
         self.save()
 
-    def abort(self, error: BaseException) -> None:
-        """Close the run after something unforeseen (the database, Redis behind the limiter ...), with the reason."""
+    def checkpoint(self) -> dict:
+        """The run's values now (counts, lists of PMIDs, errors): `rewind` returns to them if a batch breaks off
+        halfway, so that its records are counted once, as still due, and not also as whatever it had counted."""
+        return {f.attname: copy.deepcopy(getattr(self, f.attname)) for f in self._meta.concrete_fields}
+
+    def rewind(self, checkpoint: dict) -> None:
+        for name, value in checkpoint.items():
+            setattr(self, name, value)
+
+    def abort(self, error: BaseException, *, still_due: int = 0) -> None:
+        """Close the run after something unforeseen (the database, Redis behind the limiter ...), with the reason
+        and how many requested records it had not got to."""
         self.status = SyncRunStatus.FAILED
+        self.still_due = still_due
         self.errors.append(f"The run stopped: {type(error).__name__}: {error}")
         self.finished_at = timezone.now()
         self.save()
@@ -170,6 +232,18 @@ class WatchRunBase(SyncRunBase):
 
     class Meta(SyncRunBase.Meta):
         abstract = True
+
+
+def run_models() -> list[type[SyncRunBase]]:
+    """Every installed app's run model (PubMed syncs, the registry sync, the watchers), found by their base."""
+    from django.apps import apps
+
+    return [model for model in apps.get_models() if issubclass(model, SyncRunBase)]
+
+
+def fail_stalled_runs() -> int:
+    """`fail_stalled()` on every kind of run: the periodic sweep for runs whose worker was lost."""
+    return sum(model.fail_stalled() for model in run_models())
 
 
 def listed(relation: str) -> str:

@@ -6,6 +6,7 @@ the project folder and Celery tasks run in-process. Set DATABASE_URL / REDIS_URL
 Redis and real Celery workers.
 """
 
+import re
 import sys
 from pathlib import Path
 
@@ -48,6 +49,13 @@ if SECRET_KEY_IS_WEAK and not (DEBUG or TESTING):
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The site's public origin (scheme and host, no path), e.g. https://her2kb.org: the API's links, the bulk export's and
+# the pages' structured data begin with it. Never the request's Host header: whatever a client sends there would be
+# written into answers that are cached and shared. Empty: links are paths (/api/v1/drugs/...), valid on any host.
+# Tests use Django's test client's own host, so their links are absolute as in production.
+SITE_URL = env.str("SITE_URL", default="http://testserver" if TESTING else "").rstrip("/")
+if SITE_URL and not re.fullmatch(r"https?://[^/?#\s]+", SITE_URL):
+    raise ImproperlyConfigured(f"SITE_URL must be a scheme and host such as https://her2kb.org, not {SITE_URL!r}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -90,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "her2kb.middleware.AdminLoginRateLimitMiddleware",
+    # Per-address page rate, before the page cache, so cached pages count too.
+    "her2kb.middleware.PageRateLimitMiddleware",
     "her2kb.middleware.PublicPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -164,13 +174,32 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # With Redis, a message a dead worker never acknowledged returns to the queue after this many seconds.
 # It must exceed the longest task (a sync batch with its retries), or a slow task would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600)}
+# Task limits from the longest real task: the nightly PubMed re-sync when every reference is due (200,000 at 3/s,
+# 1,000 requests: about 12 minutes in `make bench`'s scale), then the export build (about 2 minutes). Past the soft
+# limit a task gets SoftTimeLimitExceeded (a sync closes its run with the reason, what it had not done still due);
+# past the hard limit its worker process is killed. The visibility timeout must exceed the hard limit, or Redis
+# would hand a task that is still running to a second worker; it is also how long a task a dead worker held waits
+# before another worker gets it.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT_SECONDS", default=1800)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT_SECONDS", default=CELERY_TASK_SOFT_TIME_LIMIT + 120)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=CELERY_TASK_TIME_LIMIT + 300)
+}
+# A running sync or watch run saves its progress after every batch; one batch takes at most its upstream's attempts
+# x (UPSTREAM_DEADLINE_SECONDS + the longest backoff), 10 minutes with the defaults. A run silent for longer than
+# this lost its worker: it is marked failed (at the next run's start, and by the sweep every 10 minutes).
+SYNC_RUN_STALLED_AFTER_SECONDS = env.int("SYNC_RUN_STALLED_AFTER_SECONDS", default=1800)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["fail-stalled-sync-runs"] = {
+    "task": "portal.tasks.fail_stalled_runs",
+    "schedule": 600.0,
+    "options": {"expires": 600},
+}
 
 # ---------------------------------------------------------------------------------------------
 # Upstream services. Production talks to the real endpoints; tests point these at a local fake.
@@ -180,8 +209,14 @@ NCBI_EMAIL = env.str("NCBI_EMAIL", default="")
 NCBI_API_KEY = env.str("NCBI_API_KEY", default="")
 NCBI_TOOL = "her2kb"
 CTGOV_API_BASE_URL = env.str("CTGOV_API_BASE_URL", default="https://clinicaltrials.gov/api/v2/")
-# Every upstream call gives up after this many seconds and reports why.
+# Each read of an upstream answer (connecting, then every piece of it) waits at most this many seconds.
 UPSTREAM_TIMEOUT_SECONDS = env.float("UPSTREAM_TIMEOUT_SECONDS", default=20.0)
+# The whole of one upstream request (sending, waiting, the body's last byte): a server dripping one byte at a time
+# never trips the per-read timeout above. The longest real answers (an openFDA page of labels) take a few seconds.
+UPSTREAM_DEADLINE_SECONDS = env.float("UPSTREAM_DEADLINE_SECONDS", default=60.0)
+# The largest upstream body accepted, decompressed (a gzip bomb inflates 1,000-fold): the largest real ones (100
+# ClinicalTrials.gov studies, 25 openFDA labels) stay under 10 MB.
+UPSTREAM_MAX_BODY_BYTES = env.int("UPSTREAM_MAX_BODY_BYTES", default=50 * 1024 * 1024)
 
 # PubMed sync (references/): NCBI allows 3 requests/s per IP without an API key, 10/s with one, counted across
 # all workers together (the limiter lives in Redis when REDIS_URL is set). Retries back off exponentially with
@@ -327,6 +362,8 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=9
 API_THROTTLE_RATES = {
     "anon": env.str("API_THROTTLE_RATE_ANONYMOUS", default="60/minute"),
     "user": env.str("API_THROTTLE_RATE_TOKEN", default="600/minute"),
+    # Whole lists in file formats (?format=csv|ris|bibtex|csljson), per address, on top of the rate above.
+    "download": env.str("API_THROTTLE_RATE_DOWNLOAD", default="30/hour"),
 }
 # API responses are cached (Redis, or local memory) for this long under the data version, which every curated
 # write bumps: an edit shows at once. Each request is still validated and throttled first. 0 turns it off.
@@ -334,6 +371,9 @@ API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
 # Anonymous HTML pages are cached the same way (her2kb.middleware.PublicPageCacheMiddleware). 0 turns it off:
 # the benchmark's cold server does, so that every page it measures is rendered from the database.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# HTML pages per client address a minute (her2kb.middleware.PageRateLimitMiddleware), a 429 page past it. 0 turns it
+# off; the test suite (hundreds of pages a minute from one address) runs without it, except the tests of it.
+PAGE_RATE_LIMIT_PER_MINUTE = env.int("PAGE_RATE_LIMIT_PER_MINUTE", default=0 if TESTING else 300)
 # django-filter: the "no filter" option of a choice filter, in pages and in the browsable API.
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 REST_FRAMEWORK = {

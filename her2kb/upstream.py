@@ -2,9 +2,12 @@
 The HTTP part every upstream client shares (E-utilities, ClinicalTrials.gov, openFDA): one request, done politely.
 
 `UpstreamClient.call` takes a slot from the upstream's rate limiter before every attempt (retries included), gives
-up on each attempt after the configured timeout, retries 429/5xx/timeouts/connection errors/malformed bodies with
-exponential backoff and jitter (never sooner than a Retry-After header says), refuses other 4xx at once, and counts
-every attempt, so a sync can report what it cost. What a good answer looks like is the caller's `parse`: it turns
+up on each attempt when one read waits longer than the timeout or the whole answer takes longer than the deadline
+(a server dripping a byte at a time never trips a per-read timeout), refuses a body that inflates beyond the size
+cap (a gzip bomb: the body is read and decompressed piece by piece, so memory stays bounded), retries
+429/5xx/timeouts/connection errors/malformed bodies with exponential backoff and jitter (never sooner than a
+Retry-After header says), refuses other 4xx at once, and counts every attempt, so a sync can report what it
+cost. What a good answer looks like is the caller's `parse`: it turns
 the response into a value or raises MalformedResponse (a truncated body, an error page served with 200 ...).
 """
 
@@ -18,6 +21,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
 
 import requests
+import urllib3.exceptions
 
 from .ratelimit import RateLimiter
 
@@ -41,6 +45,20 @@ class UpstreamRejected(UpstreamError):
     """A 4xx other than 429 (an invalid API key, a bad parameter): retrying the same request will not help."""
 
     retryable = False
+
+
+class UpstreamBodyTooLarge(UpstreamError):
+    """The body grew past the size cap once decompressed: asking again gets the same body, so no retry."""
+
+    retryable = False
+
+
+class DeadlineExceeded(Exception):
+    """One attempt's answer did not arrive in full within the deadline (a dripping or stalled server)."""
+
+
+# The body is read this much (decompressed) at a time: one socket read at most, so the deadline is checked often.
+READ_CHUNK_BYTES = 64 * 1024
 
 
 class MalformedResponse(ValueError):
@@ -88,6 +106,8 @@ class UpstreamClient:
         base_url: str,
         timeout: float,
         limiter: RateLimiter,
+        deadline: float | None = None,
+        max_body_bytes: int = 50 * 1024 * 1024,
         max_attempts: int = 5,
         backoff_seconds: float = 1.0,
         backoff_max_seconds: float = 60.0,
@@ -97,6 +117,9 @@ class UpstreamClient:
     ) -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.timeout = timeout
+        # The whole of one attempt, from sending to the body's last byte; at least one read's timeout.
+        self.deadline = max(deadline or 3 * timeout, timeout)
+        self.max_body_bytes = max_body_bytes
         self.limiter = limiter
         self.max_attempts = max(1, max_attempts)
         self.backoff_seconds = backoff_seconds
@@ -115,6 +138,34 @@ class UpstreamClient:
             # Honour the server; the cap only guards against an absurd header keeping a worker asleep for hours.
             delay = max(delay, min(retry_after, max(self.backoff_max_seconds, 300.0)))
         return delay
+
+    def _read_body(self, response: requests.Response, *, until: float) -> None:
+        """Read the (decompressed) body into `response.content` a piece at a time, giving up at `until` (monotonic
+        time) or past `max_body_bytes`. Each piece is at most one socket read, decompressed no further than the
+        piece's size, so neither a dripping server nor a gzip bomb holds a worker or fills its memory."""
+        pieces, size = [], 0
+        try:
+            while True:
+                if time.monotonic() > until:
+                    raise DeadlineExceeded()
+                piece = response.raw.read1(READ_CHUNK_BYTES, decode_content=True)
+                if not piece:
+                    break
+                size += len(piece)
+                if size > self.max_body_bytes:
+                    raise UpstreamBodyTooLarge(
+                        f"{self.service} sent a body larger than {self.max_body_bytes:,} bytes once decompressed "
+                        "(UPSTREAM_MAX_BODY_BYTES): refused"
+                    )
+                pieces.append(piece)
+        except urllib3.exceptions.ReadTimeoutError as error:
+            response.close()
+            raise requests.ReadTimeout(str(error)) from error
+        except BaseException:
+            response.close()  # the connection is in an unknown state: never back into the pool
+            raise
+        response._content = b"".join(pieces)  # what `response.content` / `.text` / `.json()` read from now on
+        response._content_consumed = True
 
     def call(
         self,
@@ -139,11 +190,18 @@ class UpstreamClient:
             if attempt > 1:
                 self.retries += 1
             retry_after = None
+            started = time.monotonic()
             try:
-                response = send(url, params=params, data=data, timeout=self.timeout)
+                response = send(url, params=params, data=data, timeout=self.timeout, stream=True)
+                self._read_body(response, until=started + self.deadline)
             except requests.Timeout:
                 last_problem = f"no answer within {self.timeout:g} s"
-            except requests.RequestException as error:
+            except DeadlineExceeded:
+                last_problem = f"no complete answer within the {self.deadline:g} s deadline"
+            except UpstreamBodyTooLarge as error:
+                error.requests_made = attempt
+                raise
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
                 last_problem = f"connection failed ({type(error).__name__})"
             else:
                 status = response.status_code
@@ -174,11 +232,14 @@ class UpstreamClient:
 
 def retry_options_from_settings(prefix: str) -> dict[str, Any]:
     """Timeout and retry settings of one upstream: `<PREFIX>_RETRY_ATTEMPTS`, `_RETRY_BACKOFF_SECONDS` and
-    `_RETRY_BACKOFF_MAX_SECONDS`, and the shared UPSTREAM_TIMEOUT_SECONDS."""
+    `_RETRY_BACKOFF_MAX_SECONDS`, and the shared UPSTREAM_TIMEOUT_SECONDS, UPSTREAM_DEADLINE_SECONDS and
+    UPSTREAM_MAX_BODY_BYTES."""
     from django.conf import settings
 
     return {
         "timeout": settings.UPSTREAM_TIMEOUT_SECONDS,
+        "deadline": settings.UPSTREAM_DEADLINE_SECONDS,
+        "max_body_bytes": settings.UPSTREAM_MAX_BODY_BYTES,
         "max_attempts": getattr(settings, f"{prefix}_RETRY_ATTEMPTS"),
         "backoff_seconds": getattr(settings, f"{prefix}_RETRY_BACKOFF_SECONDS"),
         "backoff_max_seconds": getattr(settings, f"{prefix}_RETRY_BACKOFF_MAX_SECONDS"),

@@ -9,16 +9,17 @@ meanwhile, its version in the `X-Export-Version` header. Only before the very fi
 answer a 503 with Retry-After.
 
 A file is named by `export_file_name()`: a fingerprint of the dataset (`dataset_state()`: changes on any
-insert, update or delete), of the code that shapes the records, and of the site (records hold absolute
-links), so a stale file is never taken for the current one. It is written in chunks, each with the
-endpoints' own serializers, so memory stays bounded however large the dataset grows, and published
-atomically (a temporary file, then `os.replace`): two builds of the same state both write the same content,
-and either wins.
+insert, update or delete), of the code that shapes the records, and of SITE_URL (the links' origin), so a stale
+file is never taken for the current one. Nothing in it comes from the request: whatever Host a client sends,
+there is one file per state. It is written in chunks, each with the endpoints' own serializers, so memory stays
+bounded however large the dataset grows, once as JSON and once gzip-compressed beside it (served to clients that
+accept gzip), and published atomically (temporary files, then `os.replace`): two builds of the same state both
+write the same content, and either wins.
 """
 
 from __future__ import annotations
 
-import functools
+import gzip
 import hashlib
 import itertools
 import os
@@ -34,8 +35,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.utils.encoding import iri_to_uri
 from rest_framework import serializers
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -48,7 +47,7 @@ from drugs.api.serializers import (
     RegulatoryEventSerializer,
 )
 from drugs.models import Approval, CompanionDiagnostic, Drug, Label, Product, RegulatoryEvent
-from her2kb.api.caching import DatasetState, dataset_state
+from her2kb.api.caching import DatasetState, code_version, dataset_state
 from references.api.serializers import ReferenceSerializer
 from references.models import Reference
 from trials.api.serializers import OutcomeSerializer, TrialSerializer
@@ -59,7 +58,7 @@ CHUNK_SIZE = 1000
 FILE_PREFIX = "her2kb-export-"
 # A temporary file this old was left by a build that died (a killed worker): remove it.
 ABANDONED_AFTER_SECONDS = 3600
-# One build per site at a time; should its worker die, another may start after this long.
+# One build at a time; should its worker die, another may start after this long.
 BUILD_LOCK_SECONDS = 1800
 # What a 503 (no file written yet) asks the client to wait before trying again.
 FIRST_BUILD_RETRY_AFTER_SECONDS = 30
@@ -103,75 +102,55 @@ def dataset_querysets() -> dict[str, QuerySet]:
     }
 
 
-@functools.cache
-def code_version() -> str:
-    """A digest of the project's Python code: after a deploy that changes how records are serialised, files
-    written by the previous code must not be served. Read once per process."""
-    digest = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent
-    for package in ("her2kb", "drugs", "trials", "references"):
-        for path in sorted((root / package).rglob("*.py")):
-            if "tests" not in path.relative_to(root).parts:
-                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+def export_file_name(version: str) -> str:
+    """The file of one dataset state: the one place that says what an export is keyed by (the version, which
+    covers the data, the code and SITE_URL; never the request)."""
+    return f"{FILE_PREFIX}{version}.json"
 
 
-def site_of(request: HttpRequest) -> str:
-    """The site a request came to, as the export's links begin: scheme and host, e.g. https://her2kb.org."""
-    return request.build_absolute_uri("/").rstrip("/")
-
-
-def export_file_name(version: str, site: str) -> str:
-    """The file of one dataset state for one site: the one place that says what an export is keyed by."""
-    return f"{FILE_PREFIX}{version}-{hashlib.sha256(site.encode()).hexdigest()[:12]}.json"
-
-
-class SiteLinks:
-    """Stands in for the request in the serializers' context when a build has none (a Celery task): the
-    absolute links of `site`, exactly as `request.build_absolute_uri` writes them for a path."""
-
-    def __init__(self, site: str) -> None:
-        self.site = site.rstrip("/")
-
-    def build_absolute_uri(self, location: str) -> str:
-        return iri_to_uri(self.site + location)
+# The compressed copy of a file: its name plus this. Level 6 (gzip's default) keeps the build's extra time small.
+GZIP_SUFFIX = ".gz"
+GZIP_LEVEL = 6
 
 
 @dataclass(frozen=True)
 class ExportFile:
-    """One complete export file: its path, the dataset version it holds, and its ETag."""
+    """One complete export file: its path, the dataset version it holds, and the ETag of each encoding."""
 
     path: Path
     version: str
 
     @property
-    def etag(self) -> str:
-        return etag_of(self.path.name)
+    def gzip_path(self) -> Path:
+        return self.path.with_name(self.path.name + GZIP_SUFFIX)
+
+    def etag(self, *, compressed: bool = False) -> str:
+        return etag_of(self.path.name + (GZIP_SUFFIX if compressed else ""))
 
 
 def etag_of(file_name: str) -> str:
+    # Each encoding has its own ETag: a cache must not answer a gzip request's If-None-Match with the plain body.
     return f'"{hashlib.sha256(file_name.encode()).hexdigest()[:32]}"'
 
 
 class DatasetExport:
-    """The export of the dataset in its current state, for one site."""
+    """The export of the dataset in its current state."""
 
-    def __init__(self, site: str, state: DatasetState | None = None) -> None:
-        self.site = site
+    def __init__(self, state: DatasetState | None = None) -> None:
         self.state = state or dataset_state()
-        self.version = hashlib.sha256(f"{self.state.fingerprint}:{code_version()}".encode()).hexdigest()[:32]
-        self.path = Path(settings.EXPORTS_DIR) / export_file_name(self.version, site)
-        self.etag = etag_of(self.path.name)
+        fingerprint = f"{self.state.fingerprint}:{code_version()}:{settings.SITE_URL}"
+        self.version = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
+        self.file = ExportFile(Path(settings.EXPORTS_DIR) / export_file_name(self.version), self.version)
+        self.path = self.file.path
 
     def current(self) -> ExportFile | None:
         """The file of the current state, if it has been written."""
-        return ExportFile(self.path, self.version) if self.path.exists() else None
+        return self.file if self.path.exists() else None
 
     def previous(self) -> ExportFile | None:
-        """The newest complete file of this site, of whatever state: what is served while a build runs."""
-        suffix = export_file_name("", self.site).removeprefix(FILE_PREFIX)  # "-<site>.json"
+        """The newest complete file, of whatever state: what is served while a build runs."""
         files = []
-        for path in self.path.parent.glob(f"{FILE_PREFIX}*{suffix}"):
+        for path in self.path.parent.glob(export_file_name("*")):
             try:
                 files.append((path.stat().st_mtime, path))
             except FileNotFoundError:
@@ -179,28 +158,40 @@ class DatasetExport:
         if not files:
             return None
         path = max(files)[1]
-        return ExportFile(path, path.name.removeprefix(FILE_PREFIX).removesuffix(suffix))
+        return ExportFile(path, path.name.removeprefix(FILE_PREFIX).removesuffix(".json"))
 
     def write(self) -> ExportFile:
-        """Write the file of the current state (the background build): temporary file, then published."""
+        """Write the files of the current state (the background build): temporary files, then published, the
+        compressed one first, so that a published JSON file always has its compressed copy beside it."""
         directory = self.path.parent
         directory.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{FILE_PREFIX}", suffix=".tmp")
+        temporaries = [
+            tempfile.mkstemp(dir=directory, prefix=f".{FILE_PREFIX}", suffix=".tmp") for _ in ("json", "gzip")
+        ]
+        (plain_descriptor, plain), (compressed_descriptor, compressed) = temporaries
         try:
-            with open(descriptor, "w", encoding="utf-8", newline="", buffering=1 << 20) as out:
+            with (
+                open(plain_descriptor, "w", encoding="utf-8", newline="", buffering=1 << 20) as out,
+                open(compressed_descriptor, "wb") as raw,
+                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as zipped,
+            ):
                 for text in self._json():
                     out.write(text)
-            os.chmod(temporary, 0o644)  # mkstemp's files are private; other servers sharing the folder read it
-            os.replace(temporary, self.path)
+                    zipped.write(text.encode())
+            for temporary in (plain, compressed):
+                os.chmod(temporary, 0o644)  # mkstemp's files are private; other servers sharing the folder read them
+            os.replace(compressed, self.file.gzip_path)
+            os.replace(plain, self.path)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            for temporary in (plain, compressed):
+                Path(temporary).unlink(missing_ok=True)
             raise
         self._remove_other_files()
-        return ExportFile(self.path, self.version)
+        return self.file
 
     def _json(self) -> Iterator[str]:
         """The document, piece by piece: what DRF's JSONRenderer made of DatasetSerializer(...).data."""
-        fields = DatasetSerializer(context={"request": SiteLinks(self.site)}).fields
+        fields = DatasetSerializer(context={"request": None}).fields
         querysets = dataset_querysets()
         yield "{"
         for position, (name, field) in enumerate(fields.items()):
@@ -224,12 +215,11 @@ class DatasetExport:
             yield from field.to_representation(chunk)
 
     def _remove_other_files(self) -> None:
-        """Keep the folder bounded: of this site, only the file just written remains (other sites keep their
-        newest file until their own next build), and no abandoned builds. A file being streamed stays
-        readable once deleted."""
-        suffix = export_file_name("", self.site).removeprefix(FILE_PREFIX)
-        for path in self.path.parent.glob(f"{FILE_PREFIX}*{suffix}"):
-            if path != self.path:
+        """Keep the folder bounded: only the files just written remain (files of earlier versions of the code,
+        which named files per site, go too), and no abandoned builds. A file being streamed stays readable once
+        deleted."""
+        for path in self.path.parent.glob(f"{FILE_PREFIX}*"):
+            if path not in (self.path, self.file.gzip_path):
                 path.unlink(missing_ok=True)
         for path in self.path.parent.glob(f".{FILE_PREFIX}*.tmp"):
             try:
@@ -239,38 +229,37 @@ class DatasetExport:
                 pass  # finished (or cleaned up) by another build meanwhile
 
 
-def _build_lock_key(site: str) -> str:
-    return f"her2kb:export-build:{hashlib.sha256(site.encode()).hexdigest()[:12]}"
+BUILD_LOCK_KEY = "her2kb:export-build"
 
 
-def schedule_export_build(site: str) -> None:
-    """Queue a build of the current state's export for `site`, unless one is queued or running already."""
+def schedule_export_build() -> None:
+    """Queue a build of the current state's export, unless one is queued or running already."""
     from .tasks import build_export
 
-    if not cache.add(_build_lock_key(site), True, timeout=BUILD_LOCK_SECONDS):
+    if not cache.add(BUILD_LOCK_KEY, True, timeout=BUILD_LOCK_SECONDS):
         return
     if settings.EXPORT_BUILD_IN_THREAD:
         # Tasks run in-process (no Redis, no worker): build beside the request, never inside it.
-        threading.Thread(target=_build_in_thread, args=(site,), name="her2kb-export-build", daemon=True).start()
+        threading.Thread(target=_build_in_thread, name="her2kb-export-build", daemon=True).start()
     else:
-        build_export.delay(site)
+        build_export.delay()
 
 
-def _build_in_thread(site: str) -> None:
+def _build_in_thread() -> None:
     try:
-        export_build(site=site)
+        export_build()
     finally:
         connections.close_all()  # this thread's own database connections
 
 
-def export_build(*, site: str) -> str:
-    """Write the export of the dataset's current state for `site`, unless that file exists; its file name."""
+def export_build() -> str:
+    """Write the export of the dataset's current state, unless that file exists; its file name."""
     try:
-        export = DatasetExport(site)
+        export = DatasetExport()
         written = export.current() or export.write()
         return written.path.name
     finally:
-        cache.delete(_build_lock_key(site))
+        cache.delete(BUILD_LOCK_KEY)
 
 
 def _dumps(value: Any) -> str:

@@ -1,13 +1,22 @@
-"""Celery tasks of the site's front: the bulk export's background build."""
+"""Celery tasks of the site's front: the bulk export's background build, and the sweep for lost sync runs."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
+from her2kb.models import fail_stalled_runs as fail_every_stalled_run
+
 from .exports import export_build
 
 
 @shared_task(acks_late=True)
-def build_export(site: str) -> str:
-    """Write the bulk export of the dataset's current state for `site` (scheme and host); its file name."""
-    return export_build(site=site)
+def build_export(site: str | None = None) -> str:
+    """Write the bulk export of the dataset's current state; its file name. (`site` is ignored: tasks queued by
+    the previous code, which built one file per host, still run.)"""
+    return export_build()
+
+
+@shared_task
+def fail_stalled_runs() -> int:
+    """Close as failed every sync or watch run whose heartbeat stopped (its worker was lost); how many."""
+    return fail_every_stalled_run()

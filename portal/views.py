@@ -62,6 +62,8 @@ class SearchView(TemplateView):
     """One search box across drugs, trials and references (the API's search uses the same service)."""
 
     template_name = "search.html"
+    # What the page cache may key on (her2kb.middleware.known_query_parameters): any other parameter is not cached.
+    cached_query_parameters = ("q",)
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         query = request.GET.get("q", "")

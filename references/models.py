@@ -240,6 +240,11 @@ class SyncRun(SyncRunBase):
     missing_pmids = models.JSONField(default=list, blank=True)
     failed_pmids = models.JSONField(default=list, blank=True)
     retracted_pmids = models.JSONField("newly retracted PMIDs", default=list, blank=True)
+    still_due_pmids = models.JSONField(
+        "PMIDs still due", default=list, blank=True, help_text="PMIDs the run had not got to when it stopped early."
+    )
+
+    accounted_counters = ("created", "updated", "unchanged", "missing", "failed")
 
     class Meta(SyncRunBase.Meta):
         verbose_name = "PubMed sync run"

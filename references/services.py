@@ -175,12 +175,14 @@ def references_sync_from_pubmed(
     wanted = normalise_pmids(pmids)
     client = client or client_from_settings()
     batch_size = max(1, min(batch_size or settings.PUBMED_BATCH_SIZE, 200))
-    run = SyncRun.objects.create(trigger=trigger, requested=len(wanted))
+    run = SyncRun.start(trigger=trigger, requested=len(wanted))
     logger.info("PubMed sync #%s started: %d PMIDs (%s)", run.pk, len(wanted), trigger)
 
+    start, checkpoint = 0, run.checkpoint()
     try:
         for start in range(0, len(wanted), batch_size):
             batch = wanted[start : start + batch_size]
+            checkpoint = run.checkpoint()
             try:
                 result = client.efetch(batch)
             except UpstreamError as error:
@@ -226,8 +228,11 @@ def references_sync_from_pubmed(
             if progress:
                 progress(len(batch))
     except Exception as error:
-        # Anything unforeseen (the database, Redis behind the limiter...) still closes the run with a reason.
-        run.abort(error)
+        # Anything unforeseen (the database, Redis behind the limiter...) still closes the run with a reason, and
+        # every PMID it had not finished (the broken batch's included, its partial counts undone) counted as due.
+        run.rewind(checkpoint)
+        run.still_due_pmids = wanted[start:]
+        run.abort(error, still_due=len(run.still_due_pmids))
         raise
 
     run.finish()
@@ -346,7 +351,7 @@ def literature_watch(
     today = today or timezone.localdate()
     first_window = datetime.timedelta(days=settings.PUBMED_WATCH_FIRST_WINDOW_DAYS)
     searches = literature_searches_refresh() if searches is None else searches
-    run = LiteratureWatchRun.objects.create(trigger=trigger, requested=len(searches))
+    run = LiteratureWatchRun.start(trigger=trigger, requested=len(searches))
     logger.info("PubMed literature watch #%s started: %d searches (%s)", run.pk, len(searches), trigger)
     try:
         cited_by_trial, cited_by_drug, experimental = _cited_pmids()

@@ -3,6 +3,7 @@
 from django.views.generic import DetailView
 
 from her2kb.jsonld import jsonld_script, reference_jsonld
+from her2kb.links import site_url
 from her2kb.views import FilteredListView
 
 from .filtersets import ReferenceFilterSet
@@ -29,6 +30,6 @@ class ReferenceDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         reference = self.object
         context["structured_data"] = jsonld_script(
-            reference_jsonld(reference, url=self.request.build_absolute_uri(reference.get_absolute_url()))
+            reference_jsonld(reference, url=site_url(reference.get_absolute_url()))
         )
         return context

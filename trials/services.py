@@ -159,7 +159,7 @@ def trials_sync_from_ctgov(
     wanted = trials_due_for_sync(nct_ids)
     client = client or client_from_settings()
     batch_size = max(1, min(batch_size or settings.CTGOV_BATCH_SIZE, 100))
-    run = RegistrySyncRun.objects.create(trigger=trigger, requested=len(wanted))
+    run = RegistrySyncRun.start(trigger=trigger, requested=len(wanted))
     logger.info("ClinicalTrials.gov sync #%s started: %d trials (%s)", run.pk, len(wanted), trigger)
     try:
         for start in range(0, len(wanted), batch_size):

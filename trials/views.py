@@ -5,6 +5,7 @@ from django.views.generic import DetailView
 
 from her2kb import charts
 from her2kb.jsonld import jsonld_script, trial_jsonld
+from her2kb.links import site_url
 from her2kb.views import FilteredListView
 
 from .filtersets import TrialFilterSet
@@ -41,8 +42,6 @@ class TrialDetailView(DetailView):
                 charts.forest_rows_from_outcomes(outcomes),
                 title=f"Hazard ratios in {trial.acronym or trial.nct_id or trial.slug}, with 95% confidence intervals",
             ),
-            structured_data=jsonld_script(
-                trial_jsonld(trial, url=self.request.build_absolute_uri(trial.get_absolute_url()))
-            ),
+            structured_data=jsonld_script(trial_jsonld(trial, url=site_url(trial.get_absolute_url()))),
         )
         return context

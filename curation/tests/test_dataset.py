@@ -306,6 +306,56 @@ def test_invalid_yaml_is_refused_with_the_file_named(tmp_path):
         load_dataset(root)
 
 
+APPROVAL = "approvals/testuzumab/fda-2020-01-01-breast.yaml"
+APPROVAL_HEAD = (
+    "drug: testuzumab\nagency: FDA\nindication: x\ntumour_type: breast\nsetting: metastatic\n"
+    "sources: [https://example.org]\nno_pivotal_trial_reason: x\n"
+)
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{name}: &{name} [{', '.join(['*' + previous] * 9)}]\n"
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True)
+)
+# Each hostile file: where it goes, its bytes, and what the refusal must say (besides the file's name).
+HOSTILE_FILES = [
+    ("duplicate key", "drugs/testuzumab.yaml", b"slug: testuzumab\nname: a\nname: b\ndrug_class: tki\n", "'name'"),
+    ("impossible date", APPROVAL, (APPROVAL_HEAD + "date: 2020-13-45\n").encode(), "field 'date', line 8"),
+    ("not UTF-8", "drugs/testuzumab.yaml", b"slug: testuzumab\nname: caf\xe9\ndrug_class: tki\n", "not UTF-8"),
+    ("deep nesting", "drugs/testuzumab.yaml", b"slug: testuzumab\nsynonyms: " + b"[" * 5000 + b"]" * 5000, "deeper"),
+    ("alias bomb", "drugs/testuzumab.yaml", ALIAS_BOMB.encode(), "alias"),
+    ("text field too long", "references/1000001.yaml", b"pmid: '1000001'\ntitle: " + b"x" * 100_001, "field 'title'"),
+    ("file too large", "references/1000001.yaml", b"pmid: '1000001'\n# " + b"x" * 1024 * 1024, "bytes; at most"),
+    ("list for a text field", "drugs/testuzumab.yaml", b"slug: testuzumab\nname: [a, b]\ndrug_class: tki\n", "name"),
+    (
+        "mapping for a link",
+        APPROVAL,
+        (APPROVAL_HEAD + "date: 2020-01-01\n").replace("drug: testuzumab", "drug: {a: 1}").encode(),
+        "drug",
+    ),
+    ("key that is not text", "drugs/testuzumab.yaml", b"slug: testuzumab\n2020: x\ndrug_class: tki\n", "not text"),
+    (
+        "an outcome's bad date",
+        "trials/test-1.yaml",
+        b"slug: test-1\nphase: phase_3\noutcomes:\n- endpoint: os\n  data_cutoff: 2020-02-30\n",
+        "field 'outcomes[0].data_cutoff', line 5",
+    ),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("relative", "content", "message"), [case[1:] for case in HOSTILE_FILES], ids=[case[0] for case in HOSTILE_FILES]
+)
+def test_a_hostile_file_is_refused_with_file_field_and_reason_and_nothing_written(tmp_path, relative, content, message):
+    root = _minimal_dataset(tmp_path / "data")
+    (root / relative).parent.mkdir(parents=True, exist_ok=True)
+    (root / relative).write_bytes(content)
+    with pytest.raises(DatasetError) as error:
+        load_dataset(root)
+    assert str(error.value).startswith(str(root / relative) + ": ")
+    assert message in str(error.value)
+    assert not Reference.objects.exists() and not Drug.objects.exists() and not Trial.objects.exists()
+
+
 @pytest.mark.django_db
 def test_load_command_reports_counts_and_fails_cleanly(tmp_path, capsys):
     from django.core.management import CommandError, call_command

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import itertools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps as django_apps
@@ -33,6 +35,19 @@ def dataset_state() -> DatasetState:
     """
     rows = _summary_rows(fingerprint=True)
     return DatasetState(_latest_update(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the project's Python code: after a deploy that changes how records are serialised, files
+    written by the previous code must not be served. Read once per process."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parents[2]  # the project: her2kb/api/caching.py
+    for package in ("her2kb", "drugs", "trials", "references"):
+        for path in sorted((root / package).rglob("*.py")):
+            if "tests" not in path.relative_to(root).parts:
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def dataset_last_modified() -> datetime.datetime | None:
@@ -131,7 +146,8 @@ class CachedResponse(Exception):
 
 
 def response_cache_key(request: Request) -> str:
-    """The cache key of a request's answer: data version, absolute URL (answers hold absolute links) and format."""
+    """The cache key of a request's answer: data version, path with query string, and format. Not the host: answers
+    hold no link built from it (her2kb.links.site_url), so every Host a client sends shares one entry."""
     renderer = request.accepted_renderer
-    what = f"{request.build_absolute_uri()}\n{renderer.format}\n{request.accepted_media_type}"
+    what = f"{request.get_full_path()}\n{renderer.format}\n{request.accepted_media_type}"
     return f"her2kb:api:{data_version()}:{hashlib.sha256(what.encode()).hexdigest()}"

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import relations, serializers
 from rest_framework.fields import SkipField
 
-from her2kb.links import PLACEHOLDERS, PLAIN_IDENTIFIER, link
+from her2kb.links import PLACEHOLDERS, PLAIN_IDENTIFIER, link, site_url
 
 _SKIP = object()
 
@@ -64,18 +64,6 @@ def _reader(field: serializers.Field) -> Callable[[Any], Any]:
     return direct
 
 
-def absolute(request: Any, path: str) -> str:
-    """`request.build_absolute_uri(path)` for a path the site reversed, with the origin worked out once per
-    request (a list writes thousands of links); the path as it is without a request."""
-    if request is None:
-        return path
-    origin = getattr(request, "her2kb_origin", None)
-    if origin is None:
-        origin = request.build_absolute_uri("/")[:-1]
-        request.her2kb_origin = origin
-    return origin + path
-
-
 @extend_schema_field(OpenApiTypes.URI)
 class ApiLinkField(serializers.Field):
     """The API URL of a related object: `view_name` reversed with `{url_kwarg: lookup(obj)}`."""
@@ -92,19 +80,19 @@ class ApiLinkField(serializers.Field):
         if template is None:
             # Fields are made per serializer, so per request: the absolute link with a placeholder, made once.
             try:
-                url = absolute(self.context.get("request"), link(self.view_name, self.url_kwarg, PLACEHOLDERS[0]))
+                url = site_url(link(self.view_name, self.url_kwarg, PLACEHOLDERS[0]))
                 template = tuple(url.split(PLACEHOLDERS[0], 1))
             except NoReverseMatch:  # a route that takes no such placeholder: reverse each value
                 template = ()
             self.__dict__["_absolute_template"] = template
         if len(template) == 2 and PLAIN_IDENTIFIER.match(value):
             return template[0] + value + template[1]
-        return absolute(self.context.get("request"), link(self.view_name, self.url_kwarg, value))
+        return site_url(link(self.view_name, self.url_kwarg, value))
 
 
 @extend_schema_field(OpenApiTypes.URI)
 class HtmlLinkField(serializers.Field):
-    """The public web page of an object (its get_absolute_url), absolute when there is a request."""
+    """The public web page of an object (its get_absolute_url), on SITE_URL."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.update(source="*", read_only=True)
@@ -112,7 +100,7 @@ class HtmlLinkField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, instance: Any) -> str:
-        return absolute(self.context.get("request"), instance.get_absolute_url())
+        return site_url(instance.get_absolute_url())
 
 
 def trial_identifier(trial: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -99,14 +99,27 @@ class CSVRenderer(renderers.BaseRenderer):
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
         rows = rows_of(data)
+        return "".join(self.render_pieces([rows], renderer_context, first_row=rows[0] if rows else None)).encode(
+            self.charset
+        )
+
+    def render_pieces(
+        self, chunks: Iterable[list], renderer_context: dict | None, *, first_row: Mapping | None = None
+    ) -> Iterator[str]:
+        """The CSV of rows arriving in chunks (a whole-list download, her2kb.api.downloads): the header, then each
+        chunk's rows; the same text as `render` of all of them at once."""
         view = (renderer_context or {}).get("view")
         if view is not None and hasattr(view, "get_serializer"):
             columns = serializer_columns(view.get_serializer())
         else:
-            columns = list(rows[0]) if rows else []
+            columns = list(first_row) if first_row else []
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(columns)
-        for row in rows:
-            writer.writerow(flatten_row(row, columns))
-        return buffer.getvalue().encode(self.charset)
+        for rows in chunks:
+            for row in rows:
+                writer.writerow(flatten_row(row, columns))
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()

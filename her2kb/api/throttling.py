@@ -38,3 +38,14 @@ class TokenRateThrottle(_SettingsRateMixin, throttling.UserRateThrottle):
         if not (request.user and request.user.is_authenticated):
             return None
         return super().get_cache_key(request, view)
+
+
+class DownloadRateThrottle(_SettingsRateMixin, throttling.SimpleRateThrottle):
+    """Whole lists in file formats (CSV, RIS, BibTeX, CSL-JSON), counted per address whoever asks: each can be a
+    large file to build, so they have a stricter rate of their own (API_THROTTLE_RATE_DOWNLOAD) on top of the
+    client's usual one."""
+
+    scope = "download"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

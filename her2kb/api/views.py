@@ -17,7 +17,7 @@ from rest_framework import exceptions, renderers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from . import caching
+from . import caching, downloads
 from .caching import (
     CachedResponse,
     dataset_last_modified,
@@ -32,7 +32,7 @@ from .parameters import (
     validate_query_parameters,
 )
 from .renderers import rows_of
-from .throttling import AnonymousRateThrottle
+from .throttling import AnonymousRateThrottle, DownloadRateThrottle
 
 
 class ApiViewMixin:
@@ -65,6 +65,24 @@ class ApiViewMixin:
                 # (and its queries) never runs; `handle_exception` turns the hit into the response. Wrapping
                 # the handler instead would mean reimplementing DRF's dispatch.
                 raise CachedResponse(*pickle.loads(cached))
+
+    def get_throttles(self) -> list:
+        throttles = super().get_throttles()
+        if self._whole_list_download(self.request):
+            throttles.append(DownloadRateThrottle())
+        return throttles
+
+    def _whole_list_download(self, request: Request) -> bool:
+        renderer = getattr(request, "accepted_renderer", None)
+        return getattr(self, "action", None) == "list" and renderer is not None and renderer.format in FILE_FORMATS
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        # A whole list too long for the response cache is a file of its own, streamed (her2kb.api.downloads).
+        if self._whole_list_download(request) and hasattr(request.accepted_renderer, "render_pieces"):
+            queryset = self.filter_queryset(self.get_queryset())
+            if queryset.count() > caching.API_CACHE_MAX_RECORDS:
+                return downloads.download_response(self, request, queryset)
+        return super().list(request, *args, **kwargs)
 
     def perform_authentication(self, request: Request) -> None:
         try:

@@ -11,15 +11,19 @@ one per request:
     "slow:<seconds>"              wait, then answer normally (clients with a shorter timeout give up)
     "truncated"                   a 200 whose body is cut in half (Content-Length matches the cut body)
     "reset"                       close the connection without answering
+    "drip:<seconds>"              the normal answer, its body one byte every <seconds> (a per-read timeout never trips)
+    "gzip-bomb:<megabytes>"       a 200 with Content-Encoding: gzip whose small body inflates to <megabytes> of zeros
 
 Subclasses answer the endpoints (`answer`) in the upstream's real format and may know further faults.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,6 +51,7 @@ class Reply:
     body: bytes
     content_type: str
     headers: dict[str, str] = field(default_factory=dict)
+    drip_seconds: float = 0.0  # > 0: the body is sent one byte at a time, this long apart
 
     @classmethod
     def json(cls, value: Any, status: int = 200, **headers: str) -> Reply:
@@ -169,6 +174,12 @@ class FakeUpstream:
         if kind == "slow":
             time.sleep(float(argument or 2.0))
             fault = ""
+        if kind == "gzip-bomb":
+            return Reply(200, gzip_bomb(int(argument or 100)), "application/json", {"Content-Encoding": "gzip"})
+        if kind == "drip":
+            reply = self.answer(request, "")
+            reply.drip_seconds = float(argument or 2.0)
+            return reply
         truncated = kind == "truncated"
         reply = self.answer(request, "" if truncated else fault)
         if truncated:
@@ -210,9 +221,24 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         try:
-            self.wfile.write(reply.body)
+            if reply.drip_seconds:
+                for index in range(len(reply.body)):
+                    self.wfile.write(reply.body[index : index + 1])
+                    self.wfile.flush()
+                    time.sleep(reply.drip_seconds)
+            else:
+                self.wfile.write(reply.body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to do
+
+
+@functools.cache
+def gzip_bomb(megabytes: int) -> bytes:
+    """A gzip body that inflates to `megabytes` MB of zeros (about 1 KB per MB), made without holding the inflated
+    bytes: the way a hostile or broken server fills a client's memory."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16+: the gzip container
+    zeros = bytes(1024 * 1024)
+    return b"".join(compressor.compress(zeros) for _ in range(megabytes)) + compressor.flush()
 
 
 def fast_client_options(fake: FakeUpstream, **overrides: Any) -> dict[str, Any]:

@@ -39,3 +39,11 @@ def test_celery_app_the_worker_and_beat_start_is_importable():
     assert app.main == "her2kb"
     assert "celery -A her2kb worker" in COMPOSE["services"]["worker"]["command"]
     assert "celery -A her2kb beat" in COMPOSE["services"]["beat"]["command"]
+
+
+def test_compose_bounds_redis_memory_evicting_least_recently_used_keys():
+    command = COMPOSE["services"]["redis"]["command"].split()
+    assert command[command.index("--maxmemory") + 1] == "${REDIS_MAXMEMORY:-256mb}"
+    assert (
+        command[command.index("--maxmemory-policy") + 1] == "volatile-lru"
+    )  # only keys with an expiry: the Celery queue in the same Redis is never evicted

@@ -62,6 +62,30 @@ def test_a_page_served_from_the_cache_carries_every_security_header():
         assert response["X-Content-Type-Options"] == "nosniff"
 
 
+def test_random_query_strings_are_rendered_but_never_stored(monkeypatch):
+    from django.core.cache import cache
+
+    stored = []
+    real_set = cache.set
+    monkeypatch.setattr(
+        cache,
+        "set",
+        lambda key, *a, **k: (stored.append(key) if key.startswith("her2kb:page:") else None, real_set(key, *a, **k))[
+            1
+        ],
+    )
+    client = Client()
+    for number in range(20):  # an attacker's cache-busting parameters
+        response = client.get("/about/", {f"x{number}": "1"})
+        assert response.status_code == 200 and "X-Cache" not in response
+    assert stored == []
+    # The parameters a page reads are still cached: a list's filters and page, the search's q.
+    for url in ("/drugs/?drug_class=adc", "/drugs/?page=1", "/search/?q=trastuzumab"):
+        assert (client.get(url)["X-Cache"], client.get(url)["X-Cache"]) == ("miss", "hit"), url
+    assert "X-Cache" not in client.get("/drugs/", {"drug_class": "adc", "utm_source": "x"})
+    assert len(stored) == 3
+
+
 # ---------------------------------------------------------------------------------------------
 # The admin sign-in limiter
 # ---------------------------------------------------------------------------------------------
@@ -206,3 +230,29 @@ def test_sign_in_fails_closed_when_the_real_redis_dies(limits, curator_account, 
     private_redis.stop()
     assert _sign_in("lena-curator", "the-right-password") == 503
     assert _sign_in("lena-curator", "wrong") == 503
+
+
+def test_pages_past_the_per_address_rate_get_the_429_page_with_retry_after(settings):
+    import uuid
+
+    settings.PAGE_RATE_LIMIT_PER_MINUTE = 3
+    client, address = Client(), f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    statuses = [client.get("/about/", REMOTE_ADDR=address).status_code for _ in range(3)]
+    refused = client.get("/about/", REMOTE_ADDR=address)  # served from the page cache until now: still counted
+    assert statuses == [200, 200, 200] and refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60 and "Too many requests" in refused.content.decode()
+    assert (
+        client.get("/about/", REMOTE_ADDR=f"10.8.{uuid.uuid4().int % 250}.1").status_code == 200
+    )  # another address is not affected
+    assert client.get("/healthz", REMOTE_ADDR=address).status_code == 200  # nor the health check
+
+
+def test_a_forwarded_address_does_not_reset_the_page_rate(settings):
+    settings.PAGE_RATE_LIMIT_PER_MINUTE = 2  # TRUSTED_PROXY_COUNT is 0: X-Forwarded-For is not believed
+    import uuid
+
+    client, address = Client(), f"10.7.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    statuses = [
+        client.get("/about/", REMOTE_ADDR=address, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]

@@ -68,3 +68,18 @@ def test_production_starts_with_a_real_secret_key_and_a_postgres_url(settings):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_task_limits_run_from_the_soft_limit_through_the_hard_limit_to_the_visibility_timeout():
+    from django.conf import settings
+
+    from her2kb.celery import app
+
+    soft, hard = app.conf.task_soft_time_limit, app.conf.task_time_limit
+    assert (soft, hard) == (settings.CELERY_TASK_SOFT_TIME_LIMIT, settings.CELERY_TASK_TIME_LIMIT)
+    # A task still running must never be handed to a second worker: the visibility timeout outlasts the hard limit.
+    assert 0 < soft < hard < app.conf.broker_transport_options["visibility_timeout"] < 3600
+    # The sweep for lost runs is scheduled, more often than a run may stay silent.
+    entry = settings.CELERY_BEAT_SCHEDULE["fail-stalled-sync-runs"]
+    assert entry["task"] == "portal.tasks.fail_stalled_runs"
+    assert entry["schedule"] < settings.SYNC_RUN_STALLED_AFTER_SECONDS

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import gzip
+import time
+import tracemalloc
+
 import pytest
 
-from her2kb.tests.fake_upstream import FakeUpstream, LoggedRequest, Reply, fast_client_options
-from her2kb.upstream import MalformedResponse, UpstreamClient, UpstreamError, UpstreamRejected, json_body
+from her2kb.tests.fake_upstream import FakeUpstream, LoggedRequest, Reply, fast_client_options, gzip_bomb
+from her2kb.upstream import (
+    MalformedResponse,
+    UpstreamBodyTooLarge,
+    UpstreamClient,
+    UpstreamError,
+    UpstreamRejected,
+    json_body,
+)
 
 
 class RecordingSleep:
@@ -97,3 +108,48 @@ def test_a_body_that_is_not_json_is_malformed():
 
     with pytest.raises(MalformedResponse, match="not JSON"):
         json_body(Html(), service="fake")
+
+
+def test_a_dripping_server_fails_at_the_deadline_not_after_every_byte(fake):
+    # One byte every 0.4 s never trips the 1 s read timeout; the answer (~25 bytes) would take 10 s per attempt.
+    fake.add_fault("drip:0.4", "drip:0.4")
+    client = make_client(fake, timeout=1.0, deadline=1.5, max_attempts=2)
+    started = time.monotonic()
+    with pytest.raises(UpstreamError, match="no complete answer within the 1.5 s deadline") as caught:
+        get_items(client)
+    elapsed = time.monotonic() - started
+    assert elapsed < 2 * (1.5 + 0.4) + 0.5, "each attempt stops within one byte's gap of its deadline"
+    assert caught.value.requests_made == 2
+
+
+def test_a_dripping_server_is_retried_and_a_normal_answer_then_read(fake):
+    fake.add_fault("drip:0.4")
+    client = make_client(fake, timeout=1.0, deadline=1.0)
+    assert get_items(client) == ({"items": [1, 2, 3]}, 2)
+
+
+def test_a_gzip_bomb_is_refused_without_inflating_it(fake):
+    gzip_bomb(64)  # made (and kept) before the clock runs: 64 MB of zeros in about 64 KB
+    fake.add_fault("gzip-bomb:64")
+    client = make_client(fake, max_body_bytes=1024 * 1024, timeout=5.0)
+    tracemalloc.start()
+    try:
+        with pytest.raises(UpstreamBodyTooLarge, match="larger than 1,048,576 bytes") as caught:
+            get_items(client)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024, f"memory stays bounded (peak {peak:,} bytes)"
+    assert not caught.value.retryable and caught.value.requests_made == 1
+    assert len(fake.requests_to("/items")) == 1, "the same body would come again: not retried"
+
+
+def test_a_compressed_answer_under_the_cap_is_read_decompressed(fake):
+    class GzipFake(JsonFake):
+        def answer(self, request, fault):
+            reply = super().answer(request, fault)
+            reply.body, reply.headers["Content-Encoding"] = gzip.compress(reply.body), "gzip"
+            return reply
+
+    with GzipFake() as server:
+        assert get_items(make_client(server)) == ({"items": [1, 2, 3]}, 1)

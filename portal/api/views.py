@@ -1,10 +1,11 @@
 """API endpoints that span the apps: search across everything, and the whole dataset as one download."""
 
+import re
 from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView
 from rest_framework import renderers, serializers
@@ -21,9 +22,12 @@ from portal.exports import (
     FIRST_BUILD_RETRY_AFTER_SECONDS,
     DatasetExport,
     DatasetSerializer,
+    ExportFile,
     schedule_export_build,
-    site_of,
 )
+
+# As Django's GZipMiddleware reads Accept-Encoding.
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 class SearchResultsSerializer(serializers.Serializer):
@@ -63,7 +67,8 @@ class SearchView(ApiViewMixin, APIView):
 class ExportView(ApiViewMixin, APIView):
     """
     The whole dataset as one JSON document — drugs, approvals, trials, outcomes and references, each
-    shaped exactly as in its own endpoint. The bulk download for analysis; supports ETag/Last-Modified.
+    shaped exactly as in its own endpoint. The bulk download for analysis; supports ETag/Last-Modified, and is
+    sent gzip-compressed (`Content-Encoding: gzip`) to clients that send `Accept-Encoding: gzip`.
     """
 
     renderer_classes = [renderers.JSONRenderer]
@@ -71,42 +76,51 @@ class ExportView(ApiViewMixin, APIView):
 
     @extend_schema(responses=DatasetSerializer)
     def get(self, request: Request) -> HttpResponse:
-        export = DatasetExport(site_of(request))  # one query: the dataset's state names the file
+        export = DatasetExport()  # one query: the dataset's state names the file
+        compressed = bool(ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
         last_modified = export.state.last_modified
         # A client holding the current copy gets its 304 before any file is looked for, let alone written.
         not_modified = get_conditional_response(
             request._request,
-            etag=export.etag,
+            etag=export.file.etag(compressed=compressed),
             last_modified=int(last_modified.timestamp()) if last_modified else None,
         )
         if not_modified is not None:
-            set_validators(not_modified, etag=export.etag, last_modified=last_modified)
-            not_modified["X-Export-Version"] = export.version
-            return not_modified
+            return _with_headers(not_modified, export.file, compressed, last_modified)
         served = export.current()
         if served is None:
             # Never wait for a build: queue it, and serve the newest complete file meanwhile.
-            schedule_export_build(export.site)
+            schedule_export_build()
             served = export.current() or export.previous()  # an in-process build may have finished already
         if served is None:
             return _first_build_pending()
+        # A file left by the previous code may have no compressed copy: then the plain one serves everybody.
+        compressed = compressed and served.gzip_path.exists()
         if served.version != export.version:
             last_modified = None  # the previous file's own state is older; its ETag says which it is
-            response = get_conditional_response(request._request, etag=served.etag)
+            response = get_conditional_response(request._request, etag=served.etag(compressed=compressed))
             if response is not None:
-                set_validators(response, etag=served.etag, last_modified=None)
-                response["X-Export-Version"] = served.version
-                return response
+                return _with_headers(response, served, compressed, None)
         try:
-            response = FileResponse(served.path.open("rb"), content_type="application/json")
+            body = (served.gzip_path if compressed else served.path).open("rb")
         except FileNotFoundError:  # replaced by a newer build between the look-up and the open
             return self.get(request)
+        response = FileResponse(body, content_type="application/json")
         response.headers.pop("Content-Disposition", None)  # FileResponse names the file; the API never did
-        set_validators(response, etag=served.etag, last_modified=last_modified)
-        response["X-Export-Version"] = served.version
+        if compressed:
+            response["Content-Encoding"] = "gzip"
+        _with_headers(response, served, compressed, last_modified)
         if served.version != export.version:
             response["X-Export-Pending-Version"] = export.version  # the current state's file, being built
         return response
+
+
+def _with_headers(response: HttpResponse, served: ExportFile, compressed: bool, last_modified: Any) -> HttpResponse:
+    """The validators of the encoding served, the version it holds, and Vary: the body depends on Accept-Encoding."""
+    set_validators(response, etag=served.etag(compressed=compressed), last_modified=last_modified)
+    response["X-Export-Version"] = served.version
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
 
 
 def _first_build_pending() -> Response:

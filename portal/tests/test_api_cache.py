@@ -1,5 +1,5 @@
 """The API response cache: a repeated request runs no query, a curator's edit shows at once, the throttle
-still counts every request, and formats, sites and errors are never mixed up."""
+still counts every request, and formats and errors are never mixed up, and no Host header adds an entry."""
 
 import uuid
 
@@ -137,11 +137,17 @@ def test_formats_are_cached_apart(api, data):
     assert len(csv_again.content.decode().splitlines()) == 1 + len(data.drugs)
 
 
-def test_each_site_gets_its_own_absolute_links(api, data):
-    assert api.get("/api/v1/drugs/").json()["results"][0]["url"].startswith("http://testserver/")
-    other = api.get("/api/v1/drugs/", HTTP_HOST="localhost")
-    assert other["X-Cache"] == "miss"
-    assert other.json()["results"][0]["url"].startswith("http://localhost/")
+ELEVEN_HOSTS = ["testserver", "localhost", *(f"localhost:{port}" for port in range(8000, 8009))]
+
+
+def test_every_host_shares_one_entry_whose_links_name_site_url(api, data, settings, stored_keys):
+    settings.ALLOWED_HOSTS = ["testserver", "localhost"]  # Django ignores the port when it checks a host
+    settings.SITE_URL = "https://her2kb.example"
+    answers = [api.get("/api/v1/drugs/", HTTP_HOST=host) for host in ELEVEN_HOSTS]
+    assert [answer["X-Cache"] for answer in answers] == ["miss"] + ["hit"] * 10
+    assert len(stored_keys) == 1 and len({answer.content for answer in answers}) == 1
+    assert answers[0].json()["results"][0]["url"].startswith("https://her2kb.example/api/v1/drugs/")
+    assert b"localhost" not in answers[0].content
 
 
 def test_a_bad_query_is_a_400_and_not_cached(api, data, stored_keys):

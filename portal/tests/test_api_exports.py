@@ -1,5 +1,6 @@
 """The bulk download (/api/v1/export/) and the search endpoint."""
 
+import gzip
 import json
 import threading
 from pathlib import Path
@@ -49,7 +50,8 @@ def serialised_in_one_go() -> bytes:
 
 
 def export_files(exports_dir: Path) -> list[Path]:
-    return sorted(exports_dir.iterdir()) if exports_dir.exists() else []
+    """The JSON files (each has its compressed copy beside it: see `test_the_export_is_sent_compressed_...`)."""
+    return sorted(exports_dir.glob("*.json")) if exports_dir.exists() else []
 
 
 def test_export_holds_the_whole_dataset_in_the_shape_of_each_endpoint(api):
@@ -198,13 +200,44 @@ def test_a_deleted_record_leaves_the_export(api):
     assert gone not in {o["id"] for o in export_json(api)["outcomes"]}
 
 
-def test_each_site_gets_its_own_links(api, exports_dir):
+ELEVEN_HOSTS = ["testserver", "localhost", *(f"localhost:{port}" for port in range(8000, 8009))]
+
+
+def test_every_host_gets_the_one_file_whose_links_name_site_url(api, exports_dir, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "localhost"]  # Django ignores the port when it checks a host
+    settings.SITE_URL = "https://her2kb.example"
     make_linked_dataset(1)
-    local = export_json(api)
-    other = json.loads(export_body(api, HTTP_HOST="localhost"))
-    assert local["drugs"][0]["url"].startswith("http://testserver/")
-    assert other["drugs"][0]["url"].startswith("http://localhost/")
-    assert len(export_files(exports_dir)) == 2  # one per site, for the same state
+    bodies = {export_body(api, HTTP_HOST=host) for host in ELEVEN_HOSTS}
+    assert len(bodies) == 1 and len(export_files(exports_dir)) == 1
+    [body] = bodies
+    assert json.loads(body)["drugs"][0]["url"].startswith("https://her2kb.example/api/v1/drugs/")
+    assert b"localhost" not in body and b"testserver" not in body
+
+
+def test_without_site_url_the_export_holds_paths_only(api, exports_dir, settings):
+    settings.SITE_URL = ""
+    make_linked_dataset(1)
+    body = export_json(api)
+    assert body["drugs"][0]["url"].startswith("/api/v1/drugs/")
+    assert body["drugs"][0]["html_url"].startswith("/drugs/")
+
+
+def test_the_export_is_sent_compressed_to_a_client_that_accepts_gzip(api, exports_dir):
+    make_linked_dataset(2)
+    plain = api.get("/api/v1/export/")
+    zipped = api.get("/api/v1/export/", HTTP_ACCEPT_ENCODING="br, gzip;q=0.8")
+    zipped_body = b"".join(zipped.streaming_content)
+    assert zipped["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    assert gzip.decompress(zipped_body) == b"".join(plain.streaming_content) == serialised_in_one_go()
+    assert len(zipped_body) < len(gzip.decompress(zipped_body))
+    assert "Accept-Encoding" in zipped["Vary"] and "Accept-Encoding" in plain["Vary"]
+    assert zipped["ETag"] != plain["ETag"] and zipped["X-Export-Version"] == plain["X-Export-Version"]
+    again = api.get("/api/v1/export/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=zipped["ETag"])
+    assert again.status_code == 304 and again["ETag"] == zipped["ETag"]
+    # The plain copy's ETag does not validate the compressed one.
+    assert api.get("/api/v1/export/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=plain["ETag"]).status_code == 200
+    [json_file] = export_files(exports_dir)
+    assert sorted(path.name for path in exports_dir.iterdir()) == [json_file.name, json_file.name + ".gz"]
 
 
 def test_export_revalidates_without_opening_the_file(api, exports_dir):
@@ -256,13 +289,13 @@ def test_search_limit(api):
 def busy_worker(monkeypatch):
     """Builds are queued but no worker has run them yet: the sites they were queued for."""
     queued: list[str] = []
-    monkeypatch.setattr(tasks.build_export, "delay", queued.append)
+    monkeypatch.setattr(tasks.build_export, "delay", lambda: queued.append("build"))
     return queued
 
 
 def test_a_request_never_waits_for_a_build_it_gets_the_previous_file(api, exports_dir, busy_worker):
     data = make_linked_dataset(2)
-    tasks.build_export("http://testserver")  # the state before the edit, built by a worker
+    tasks.build_export()  # the state before the edit, built by a worker
     before = api.get("/api/v1/export/")
     old_body, old_version = b"".join(before.streaming_content), before["X-Export-Version"]
     _edit(data)
@@ -275,11 +308,11 @@ def test_a_request_never_waits_for_a_build_it_gets_the_previous_file(api, export
     assert during["X-Export-Pending-Version"] not in ("", old_version)
     assert during["ETag"] == before["ETag"] and "Last-Modified" not in during
     assert len(queries) == 1  # the dataset's state: nothing is serialised in the request
-    assert busy_worker == ["http://testserver"]
+    assert busy_worker == ["build"]
     api.get("/api/v1/export/")
-    assert busy_worker == ["http://testserver"], "a build already queued is not queued again"
+    assert busy_worker == ["build"], "a build already queued is not queued again"
 
-    tasks.build_export(*busy_worker)  # the worker gets to it
+    tasks.build_export()  # the worker gets to it
     after = api.get("/api/v1/export/")
     assert b"".join(after.streaming_content) == serialised_in_one_go()
     assert after["X-Export-Version"] == during["X-Export-Pending-Version"] and "X-Export-Pending-Version" not in after
@@ -288,7 +321,7 @@ def test_a_request_never_waits_for_a_build_it_gets_the_previous_file(api, export
 
 def test_a_client_holding_the_previous_file_revalidates_against_it(api, exports_dir, busy_worker):
     data = make_linked_dataset(1)
-    tasks.build_export("http://testserver")
+    tasks.build_export()
     first = api.get("/api/v1/export/")
     _edit(data)
     again = api.get("/api/v1/export/", HTTP_IF_NONE_MATCH=first["ETag"])
@@ -301,7 +334,7 @@ def test_before_the_first_file_exists_the_answer_is_503_with_retry_after(api, ex
     assert response.status_code == 503
     assert int(response["Retry-After"]) > 0
     assert "prepared" in response.json()["detail"]
-    assert busy_worker == ["http://testserver"]
+    assert busy_worker == ["build"]
 
 
 def test_without_a_worker_a_thread_builds_beside_the_request(api, exports_dir, settings, monkeypatch):
@@ -309,10 +342,10 @@ def test_without_a_worker_a_thread_builds_beside_the_request(api, exports_dir, s
     make_linked_dataset(1)
     release, started = threading.Event(), threading.Event()
 
-    def slow_build(*, site: str) -> str:
+    def slow_build() -> str:
         started.set()
         release.wait(10)
-        return site
+        return "built"
 
     monkeypatch.setattr(exports, "export_build", slow_build)
     response = api.get("/api/v1/export/")  # answered while the build is still running
@@ -322,11 +355,12 @@ def test_without_a_worker_a_thread_builds_beside_the_request(api, exports_dir, s
     release.set()
 
 
-def test_the_build_task_writes_the_current_state_and_releases_its_lock(exports_dir):
+def test_the_build_task_writes_the_current_state_and_releases_its_lock(exports_dir, settings):
+    settings.SITE_URL = "https://her2kb.example"
     make_linked_dataset(1)
-    name = tasks.build_export("https://her2kb.example")
+    name = tasks.build_export()
     [written] = export_files(exports_dir)
     assert written.name == name
     assert json.loads(written.read_bytes())["drugs"][0]["url"].startswith("https://her2kb.example/api/v1/drugs/")
-    assert tasks.build_export("https://her2kb.example") == name  # the state has its file: nothing rewritten
+    assert tasks.build_export("https://queued-by-the-previous-code.example") == name  # nothing rewritten
     assert written.stat().st_mtime == export_files(exports_dir)[0].stat().st_mtime

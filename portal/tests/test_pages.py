@@ -230,3 +230,14 @@ def test_list_page_text_filter_with_too_many_words_is_a_400_with_the_reason(path
     response = Client().get(path, {"q": " ".join(["word"] * 40)})
     assert response.status_code == 400
     assert "at most 12 words" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["drug", "trial", "reference"])
+def test_structured_data_names_site_url_whatever_host_was_asked(settings, page):
+    # Pages are cached by path: a Host header in the page would be served to everybody who asks next.
+    settings.ALLOWED_HOSTS = ["testserver", "localhost"]
+    settings.SITE_URL = "https://her2kb.example"
+    record = {"drug": DrugFactory, "trial": TrialFactory, "reference": ReferenceFactory}[page]()
+    html = Client().get(record.get_absolute_url(), HTTP_HOST="localhost:8001").content.decode()
+    assert f'"https://her2kb.example{record.get_absolute_url()}"' in html
+    assert "localhost" not in html

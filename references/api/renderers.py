@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from rest_framework import renderers
@@ -161,6 +161,17 @@ def _references_in(data: Any) -> Iterable[Mapping[str, Any]]:
     return [row for row in rows_of(data) if isinstance(row, Mapping) and "pmid" in row]
 
 
+def _entries_apart(entry: Any, chunks: Iterable[list]) -> Iterator[str]:
+    """Entries (BibTeX, RIS) of every chunk's references, a blank line between them, a newline at the end."""
+    first = True
+    for rows in chunks:
+        entries = [entry(reference) for reference in _references_in(rows)]
+        if entries:
+            yield ("" if first else "\n\n") + "\n\n".join(entries)
+            first = False
+    yield "\n"
+
+
 class BibTeXRenderer(renderers.BaseRenderer):
     media_type = "application/x-bibtex"
     format = "bibtex"
@@ -168,8 +179,10 @@ class BibTeXRenderer(renderers.BaseRenderer):
     response_schema = {"type": "string", "description": "BibTeX @article entries, keyed pmid<PMID>."}
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
-        entries = [bibtex_entry(reference) for reference in _references_in(data)]
-        return ("\n\n".join(entries) + "\n").encode(self.charset)
+        return "".join(self.render_pieces([rows_of(data)], renderer_context)).encode(self.charset)
+
+    def render_pieces(self, chunks: Iterable[list], renderer_context: dict | None = None) -> Iterator[str]:
+        return _entries_apart(bibtex_entry, chunks)
 
 
 class RISRenderer(renderers.BaseRenderer):
@@ -179,8 +192,10 @@ class RISRenderer(renderers.BaseRenderer):
     response_schema = {"type": "string", "description": "RIS records (TY  - JOUR … ER  - )."}
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
-        records = [ris_record(reference) for reference in _references_in(data)]
-        return ("\n\n".join(records) + "\n").encode(self.charset)
+        return "".join(self.render_pieces([rows_of(data)], renderer_context)).encode(self.charset)
+
+    def render_pieces(self, chunks: Iterable[list], renderer_context: dict | None = None) -> Iterator[str]:
+        return _entries_apart(ris_record, chunks)
 
 
 class CSLJSONRenderer(renderers.BaseRenderer):
@@ -194,5 +209,16 @@ class CSLJSONRenderer(renderers.BaseRenderer):
     }
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
-        items = [csl_item(reference) for reference in _references_in(data)]
-        return json.dumps(items, ensure_ascii=False, indent=2).encode(self.charset)
+        return "".join(self.render_pieces([rows_of(data)], renderer_context)).encode(self.charset)
+
+    def render_pieces(self, chunks: Iterable[list], renderer_context: dict | None = None) -> Iterator[str]:
+        """`json.dumps(items, ensure_ascii=False, indent=2)` of every chunk's items, written a chunk at a time."""
+        first = True
+        for rows in chunks:
+            for reference in _references_in(rows):
+                # One item as json.dumps(indent=2) writes it inside a list: each line two spaces further in (JSON
+                # strings hold no raw newline, so every newline is between tokens).
+                item = json.dumps(csl_item(reference), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+                yield ("[\n  " if first else ",\n  ") + item
+                first = False
+        yield "[]" if first else "\n]"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import re
 from pathlib import Path
 
 import pytest
+import requests
+import urllib3
 
 from her2kb.ratelimit import LocalRateLimiter
 from her2kb.tests.fake_upstream import Reply
@@ -296,12 +299,14 @@ def test_persistent_failure_gives_up_with_a_message_and_the_attempts_made(fake_e
 def test_a_4xx_is_not_retried_and_the_api_key_is_redacted(fake_eutils, monkeypatch):
     client = make_client(fake_eutils)
 
-    class Refused:
-        status_code = 400
-        text = '{"error":"API key invalid","api-key":"fake-api-key-123","type":"invalid"}'
-        headers: dict = {}
+    def refused(*args, **kwargs) -> requests.Response:
+        body = b'{"error":"API key invalid","api-key":"fake-api-key-123","type":"invalid"}'
+        response = requests.Response()
+        response.status_code = 400
+        response.raw = urllib3.HTTPResponse(body=io.BytesIO(body), preload_content=False)
+        return response
 
-    monkeypatch.setattr(client.session, "post", lambda *args, **kwargs: Refused())
+    monkeypatch.setattr(client.session, "post", refused)
     with pytest.raises(UpstreamRejected) as caught:
         client.efetch(["800001"])
     assert "API key invalid" in str(caught.value)

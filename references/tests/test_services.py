@@ -7,8 +7,10 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from her2kb.choices import SyncRunStatus, SyncTrigger
+from her2kb.tests.fake_upstream import gzip_bomb
 from references.choices import SyncStatus
 from references.models import Reference, SyncRun
 from references.services import references_due_for_sync, references_sync_from_pubmed
@@ -162,6 +164,20 @@ def test_a_batch_that_keeps_failing_writes_nothing_and_is_retried_later(pubmed_s
     assert_accounted_for(run)
 
 
+def test_a_gzip_bomb_fails_its_batch_cleanly_and_the_next_batch_still_runs(pubmed_settings, fake_eutils):
+    pubmed_settings.UPSTREAM_MAX_BODY_BYTES = 2 * 1024 * 1024  # a batch of 200 synthetic records is ~300 KB
+    pubmed_settings.UPSTREAM_TIMEOUT_SECONDS = 5.0
+    gzip_bomb(64)  # made before the clock runs
+    pmids = fake_pmids(400)
+    fake_eutils.add_fault("gzip-bomb:64")  # the first batch's answer inflates to 64 MB
+    run = references_sync_from_pubmed(pmids=pmids)
+    assert (run.created, run.failed, run.status) == (200, 200, SyncRunStatus.PARTIAL)
+    assert run.failed_pmids == pmids[:200] and "larger than 2,097,152 bytes" in run.errors[0]
+    assert run.requests_made == 2, "the same body would come again: the batch is not retried"
+    assert not Reference.objects.filter(pmid__in=pmids[:200]).exists()
+    assert_accounted_for(run)
+
+
 def test_a_record_that_does_not_fit_the_model_fails_alone(pubmed_settings, fake_eutils):
     fake_eutils.add_synthetic(["800001", "800002"])
     fake_eutils.records["800002"] = {**fake_eutils.records["800002"], "doi": "not a doi"}
@@ -237,3 +253,72 @@ def test_an_unforeseen_error_still_closes_the_run_with_its_reason(pubmed_setting
     assert run.status == SyncRunStatus.FAILED and run.finished_at is not None
     assert run.errors == ["The run stopped: ConnectionError: Redis is unreachable (simulated)"]
     assert not Reference.objects.exists()
+    assert (run.still_due, run.still_due_pmids) == (1, ["800001"])
+
+
+def test_redis_going_away_mid_run_leaves_every_pmid_done_failed_or_still_due(pubmed_settings, fake_eutils):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from references.pubmed import client_from_settings
+
+    class LimiterLosingRedis:
+        """The shared limiter, whose Redis goes away after `slots` requests."""
+
+        def __init__(self, slots: int) -> None:
+            self.slots = slots
+
+        def acquire(self) -> float:
+            self.slots -= 1
+            if self.slots < 0:
+                raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+            return 0.0
+
+    pmids = fake_pmids(46)
+    pubmed_settings.PUBMED_BATCH_SIZE = 5
+    client = client_from_settings(limiter=LimiterLosingRedis(slots=3))
+    with pytest.raises(RedisConnectionError):
+        references_sync_from_pubmed(pmids=pmids, client=client)
+    run = SyncRun.objects.get()
+    assert run.status == SyncRunStatus.FAILED and "ConnectionError" in run.errors[-1]
+    assert (run.created, run.still_due) == (15, 31)
+    assert run.still_due_pmids == pmids[15:]
+    assert run.created + run.failed + run.missing + run.still_due == run.requested == 46
+    assert not Reference.objects.filter(pmid__in=run.still_due_pmids).exists()  # nothing half-written
+
+
+def test_a_run_whose_worker_was_lost_is_failed_at_the_next_start_with_its_reason(pubmed_settings, settings):
+    settings.SYNC_RUN_STALLED_AFTER_SECONDS = 600
+    lost = SyncRun.objects.create(requested=46, created=15)  # its worker was killed after three batches
+    SyncRun.objects.filter(pk=lost.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(seconds=601))
+    alive = SyncRun.objects.create(requested=5)  # a run in progress elsewhere, heartbeat fresh
+
+    references_sync_from_pubmed(pmids=["800001"])
+
+    lost.refresh_from_db()
+    alive.refresh_from_db()
+    assert lost.status == SyncRunStatus.FAILED and lost.finished_at is not None
+    assert lost.still_due == 31 and "worker was lost" in lost.errors[-1] and "31 of 46" in lost.errors[-1]
+    assert alive.status == SyncRunStatus.RUNNING
+
+
+def test_the_periodic_sweep_fails_stalled_runs_of_every_kind(settings):
+    from drugs.models import FdaWatchRun
+    from portal.tasks import fail_stalled_runs
+    from trials.models import RegistrySyncRun
+
+    settings.SYNC_RUN_STALLED_AFTER_SECONDS = 60
+    old = timezone.now() - datetime.timedelta(minutes=5)
+    for model in (SyncRun, RegistrySyncRun, FdaWatchRun):
+        model.objects.filter(pk=model.objects.create(requested=2).pk).update(heartbeat_at=old)
+    assert fail_stalled_runs.delay().get() == 3
+    for model in (SyncRun, RegistrySyncRun, FdaWatchRun):
+        assert model.objects.get().status == SyncRunStatus.FAILED
+    assert fail_stalled_runs.delay().get() == 0
+
+
+def test_a_running_run_beats_on_every_save():
+    run = SyncRun.objects.create(requested=1)
+    first = run.heartbeat_at
+    assert first is not None
+    run.save(update_fields=["requested"])
+    assert SyncRun.objects.get().heartbeat_at > first
