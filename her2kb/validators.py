@@ -32,6 +32,11 @@ DRUG_IDENTIFIER_RULES = {
     "rxnorm_cui": (re.compile(r"[1-9][0-9]*"), "An RxNorm concept ID (RxCUI) is digits without a leading zero."),
 }
 
+# The same rules as validators of one value (the API's identifier filters, with their pattern in the schema).
+DRUG_IDENTIFIER_VALIDATORS = {
+    name: RegexValidator(f"^{pattern.pattern}$", message) for name, (pattern, message) in DRUG_IDENTIFIER_RULES.items()
+}
+
 validate_hgnc_id = RegexValidator(r"^HGNC:[1-9][0-9]*$", "An HGNC ID is 'HGNC:' followed by digits, e.g. HGNC:3430.")
 
 # FDA device decisions: a PMA (P + 6 digits, with /S + 3 digits for a supplement), a 510(k) (K + 6 digits) or a

@@ -86,6 +86,15 @@ class TrialQuerySet(models.QuerySet):
             found = among_top_candidates(self, found, "-pk", always=identifier)
         return found.annotate(rank=rank).order_by("-rank", "acronym", "nct_id")
 
+    def studying(self, **trial_drug_conditions: object) -> TrialQuerySet:
+        """Trials with a drug meeting `trial_drug_conditions` (lookups on TrialDrug: `drug__drug_class__in=[…]`,
+        `role__in=[…]`), each trial once."""
+        return self.filter(pk__in=TrialDrug.objects.filter(**trial_drug_conditions).values("trial_id"))
+
+    def with_outcome(self, **outcome_conditions: object) -> TrialQuerySet:
+        """Trials with a recorded outcome meeting `outcome_conditions` (e.g. `endpoint__in=["os"]`)."""
+        return self.filter(pk__in=Outcome.objects.filter(**outcome_conditions).values("trial_id"))
+
     def for_list(self) -> TrialQuerySet:
         """Everything a trial list shows, fetched in a constant number of queries."""
         return self.prefetch_related(prefetch_joined(Trial, "trial_drugs", "drug"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from her2kb.models import (
     WatchRunBase,
     checked_through,
     prefetch_joined,
+    value_list,
 )
 from her2kb.validators import DRUG_IDENTIFIER_RULES, validate_hgnc_id, validate_source_urls
 
@@ -90,6 +92,15 @@ class DrugQuerySet(models.QuerySet):
     def unapproved(self) -> DrugQuerySet:
         """Drugs without any regulatory approval yet."""
         return self.filter(~models.Exists(_approvals_of_each_drug()))
+
+    def with_target(self, symbols: str | Iterable[str]) -> DrugQuerySet:
+        """Drugs binding any of the targets `symbols`, each named by its symbol or its HGNC gene symbol in any case
+        (HER2 or ERBB2)."""
+        named = models.Q()
+        for symbol in value_list(symbols):
+            named |= models.Q(symbol__iexact=symbol) | models.Q(gene_symbol__iexact=symbol)
+        binding = Drug.targets.through.objects.filter(target__in=Target.objects.filter(named).values("pk"))
+        return self.filter(pk__in=binding.values("drug_id"))
 
     def named(self, text: str) -> DrugQuerySet:
         """Drugs whose INN, slug, brand names or codes contain `text` (any case): "enhertu", "DS-8201", "T-DXd"."""

@@ -28,8 +28,10 @@ class ApiAutoSchema(AutoSchema):
         if not isinstance(self.view, ApiViewMixin):
             return parameters
         for name, spec in query_parameter_specs(self.view).items():
+            # A list is comma-separated in one parameter (style form, not exploded); repeating it works too.
+            shape = {"style": "form", "explode": False} if spec.get("list") else {}
             parameters.append(
-                OpenApiParameter(name, spec["schema"], OpenApiParameter.QUERY, description=spec["description"])
+                OpenApiParameter(name, spec["schema"], OpenApiParameter.QUERY, description=spec["description"], **shape)
             )
         return parameters
 

@@ -17,6 +17,8 @@ from rest_framework import exceptions, renderers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from her2kb.filters import split_list
+
 from . import caching
 from .caching import (
     CachedResponse,
@@ -82,6 +84,17 @@ class ApiViewMixin:
             self._cache_hit = exc
             return Response(exc.data)
         return super().handle_exception(exc)
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        """The view's serializer, keeping only the fields `?fields=` names (a sparse fieldset), in its own order."""
+        serializer = super().get_serializer(*args, **kwargs)
+        request = getattr(self, "request", None)
+        wanted = split_list(request.query_params.getlist("fields")) if request is not None else []
+        if wanted:
+            record = getattr(serializer, "child", serializer)
+            for name in [name for name in record.fields if name not in wanted]:
+                record.fields.pop(name)
+        return serializer
 
     def paginate_queryset(self, queryset: QuerySet) -> list | None:
         renderer = getattr(self.request, "accepted_renderer", None)
