@@ -115,7 +115,7 @@ class Reference(TimestampedModel):
 
     pmid = models.CharField("PMID", max_length=9, unique=True, validators=[validate_pmid])
     doi = models.CharField("DOI", max_length=255, blank=True, validators=[validate_doi])
-    pmcid = models.CharField("PMCID", max_length=20, blank=True, validators=[validate_pmcid])
+    pmcid = models.CharField("PMCID", max_length=20, blank=True, db_index=True, validators=[validate_pmcid])
     title = models.TextField(blank=True)
     authors = models.JSONField(default=list, blank=True, validators=[validate_author_list])
     journal = models.CharField(max_length=300, blank=True)

@@ -47,8 +47,11 @@ class Target(TimestampedModel):
 
     class Meta:
         ordering = ["symbol"]
-        # The ?target= filter matches the symbol in any case.
-        indexes = [models.Index(Upper("symbol"), name="target_symbol_upper_idx")]
+        # The ?target= filter matches the symbol or the gene symbol in any case.
+        indexes = [
+            models.Index(Upper("symbol"), name="target_symbol_upper_idx"),
+            models.Index(Upper("gene_symbol"), name="target_gene_symbol_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.symbol
@@ -219,12 +222,12 @@ class Drug(TimestampedModel, ReviewedModel):
     components = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="combinations", help_text="Fixed-dose combinations only."
     )
-    drugbank_id = models.CharField("DrugBank ID", max_length=20, blank=True)
-    chembl_id = models.CharField("ChEMBL ID", max_length=20, blank=True)
-    unii = models.CharField("UNII", max_length=20, blank=True)
-    ncit_code = models.CharField("NCIt code", max_length=20, blank=True)
-    atc_code = models.CharField("ATC code", max_length=7, blank=True, help_text="WHO ATC code, e.g. L01FD01.")
-    rxnorm_cui = models.CharField("RxNorm CUI", max_length=12, blank=True)
+    drugbank_id = models.CharField("DrugBank ID", max_length=20, blank=True, db_index=True)
+    chembl_id = models.CharField("ChEMBL ID", max_length=20, blank=True, db_index=True)
+    unii = models.CharField("UNII", max_length=20, blank=True, db_index=True)
+    ncit_code = models.CharField("NCIt code", max_length=20, blank=True, db_index=True)
+    atc_code = models.CharField("ATC code", max_length=7, blank=True, db_index=True, help_text="WHO ATC code, e.g. L01FD01.")
+    rxnorm_cui = models.CharField("RxNorm CUI", max_length=12, blank=True, db_index=True)
     references = models.ManyToManyField("references.Reference", related_name="drugs", blank=True)
     sources = models.JSONField(default=list, blank=True, validators=[validate_string_list])
     notes = models.TextField(blank=True)
