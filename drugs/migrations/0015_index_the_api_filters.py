@@ -5,74 +5,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('drugs', '0014_curators_edit_regulatory_knowledge'),
+        ("drugs", "0014_curators_edit_regulatory_knowledge"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='drug',
-            name='atc_code',
-            field=models.CharField(blank=True, db_index=True, help_text='WHO ATC code, e.g. L01FD01.', max_length=7, verbose_name='ATC code'),
+            model_name="drug",
+            name="atc_code",
+            field=models.CharField(
+                blank=True,
+                db_index=True,
+                help_text="WHO ATC code, e.g. L01FD01.",
+                max_length=7,
+                verbose_name="ATC code",
+            ),
         ),
         migrations.AlterField(
-            model_name='drug',
-            name='chembl_id',
-            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name='ChEMBL ID'),
+            model_name="drug",
+            name="chembl_id",
+            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name="ChEMBL ID"),
         ),
         migrations.AlterField(
-            model_name='drug',
-            name='drugbank_id',
-            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name='DrugBank ID'),
+            model_name="drug",
+            name="drugbank_id",
+            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name="DrugBank ID"),
         ),
         migrations.AlterField(
-            model_name='drug',
-            name='ncit_code',
-            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name='NCIt code'),
+            model_name="drug",
+            name="ncit_code",
+            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name="NCIt code"),
         ),
         migrations.AlterField(
-            model_name='drug',
-            name='rxnorm_cui',
-            field=models.CharField(blank=True, db_index=True, max_length=12, verbose_name='RxNorm CUI'),
+            model_name="drug",
+            name="rxnorm_cui",
+            field=models.CharField(blank=True, db_index=True, max_length=12, verbose_name="RxNorm CUI"),
         ),
         migrations.AlterField(
-            model_name='drug',
-            name='unii',
-            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name='UNII'),
+            model_name="drug",
+            name="unii",
+            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name="UNII"),
         ),
         migrations.AlterField(
-            model_name='historicaldrug',
-            name='atc_code',
-            field=models.CharField(blank=True, db_index=True, help_text='WHO ATC code, e.g. L01FD01.', max_length=7, verbose_name='ATC code'),
+            model_name="historicaldrug",
+            name="atc_code",
+            field=models.CharField(
+                blank=True,
+                db_index=True,
+                help_text="WHO ATC code, e.g. L01FD01.",
+                max_length=7,
+                verbose_name="ATC code",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicaldrug',
-            name='chembl_id',
-            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name='ChEMBL ID'),
+            model_name="historicaldrug",
+            name="chembl_id",
+            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name="ChEMBL ID"),
         ),
         migrations.AlterField(
-            model_name='historicaldrug',
-            name='drugbank_id',
-            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name='DrugBank ID'),
+            model_name="historicaldrug",
+            name="drugbank_id",
+            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name="DrugBank ID"),
         ),
         migrations.AlterField(
-            model_name='historicaldrug',
-            name='ncit_code',
-            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name='NCIt code'),
+            model_name="historicaldrug",
+            name="ncit_code",
+            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name="NCIt code"),
         ),
         migrations.AlterField(
-            model_name='historicaldrug',
-            name='rxnorm_cui',
-            field=models.CharField(blank=True, db_index=True, max_length=12, verbose_name='RxNorm CUI'),
+            model_name="historicaldrug",
+            name="rxnorm_cui",
+            field=models.CharField(blank=True, db_index=True, max_length=12, verbose_name="RxNorm CUI"),
         ),
         migrations.AlterField(
-            model_name='historicaldrug',
-            name='unii',
-            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name='UNII'),
+            model_name="historicaldrug",
+            name="unii",
+            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name="UNII"),
         ),
         migrations.AddIndex(
-            model_name='target',
-            index=models.Index(django.db.models.functions.text.Upper('gene_symbol'), name='target_gene_symbol_upper_idx'),
+            model_name="target",
+            index=models.Index(
+                django.db.models.functions.text.Upper("gene_symbol"), name="target_gene_symbol_upper_idx"
+            ),
         ),
     ]

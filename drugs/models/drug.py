@@ -226,7 +226,9 @@ class Drug(TimestampedModel, ReviewedModel):
     chembl_id = models.CharField("ChEMBL ID", max_length=20, blank=True, db_index=True)
     unii = models.CharField("UNII", max_length=20, blank=True, db_index=True)
     ncit_code = models.CharField("NCIt code", max_length=20, blank=True, db_index=True)
-    atc_code = models.CharField("ATC code", max_length=7, blank=True, db_index=True, help_text="WHO ATC code, e.g. L01FD01.")
+    atc_code = models.CharField(
+        "ATC code", max_length=7, blank=True, db_index=True, help_text="WHO ATC code, e.g. L01FD01."
+    )
     rxnorm_cui = models.CharField("RxNorm CUI", max_length=12, blank=True, db_index=True)
     references = models.ManyToManyField("references.Reference", related_name="drugs", blank=True)
     sources = models.JSONField(default=list, blank=True, validators=[validate_string_list])

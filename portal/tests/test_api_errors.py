@@ -53,7 +53,7 @@ def api():
 def test_bad_query_parameters_are_a_400_naming_the_parameter(api, url, parameter):
     response = api.get(url)
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert parameter in body["errors"]
     assert body["detail"].startswith("Invalid request: ")
@@ -73,10 +73,10 @@ def test_page_out_of_range_is_a_404_with_a_message(api):
 def test_errors_are_json_even_when_a_file_format_was_asked_for(api):
     response = api.get("/api/v1/approvals/?agency=XYZ&format=csv")
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     response = api.get("/api/v1/references/999999/?format=bibtex")
     assert response.status_code == 404
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
 
 
 @pytest.mark.parametrize("url", ["/api/v1/nothing-here/", "/api/v1/drugs/a/b/", "/api/v2/drugs/"])

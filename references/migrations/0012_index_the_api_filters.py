@@ -5,20 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('references', '0011_curators_view_watch_runs_and_searches'),
+        ("references", "0011_curators_view_watch_runs_and_searches"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalreference',
-            name='pmcid',
-            field=models.CharField(blank=True, db_index=True, max_length=20, validators=[django.core.validators.RegexValidator('^PMC[0-9]+$', "A PMCID is 'PMC' followed by digits, e.g. PMC6022861.")], verbose_name='PMCID'),
+            model_name="historicalreference",
+            name="pmcid",
+            field=models.CharField(
+                blank=True,
+                db_index=True,
+                max_length=20,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^PMC[0-9]+$", "A PMCID is 'PMC' followed by digits, e.g. PMC6022861."
+                    )
+                ],
+                verbose_name="PMCID",
+            ),
         ),
         migrations.AlterField(
-            model_name='reference',
-            name='pmcid',
-            field=models.CharField(blank=True, db_index=True, max_length=20, validators=[django.core.validators.RegexValidator('^PMC[0-9]+$', "A PMCID is 'PMC' followed by digits, e.g. PMC6022861.")], verbose_name='PMCID'),
+            model_name="reference",
+            name="pmcid",
+            field=models.CharField(
+                blank=True,
+                db_index=True,
+                max_length=20,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^PMC[0-9]+$", "A PMCID is 'PMC' followed by digits, e.g. PMC6022861."
+                    )
+                ],
+                verbose_name="PMCID",
+            ),
         ),
     ]

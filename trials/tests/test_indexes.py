@@ -54,9 +54,7 @@ def test_outcome_filter_is_answered_by_an_index(postgres, params, condition):
 
 def test_every_filter_is_covered_here():
     assert {_filter_of(name) for params, _ in TRIAL_FILTERS for name in params} == set(TrialFilterSet.base_filters)
-    assert {_filter_of(name) for params, _ in OUTCOME_FILTERS for name in params} == set(
-        OutcomeFilterSet.base_filters
-    )
+    assert {_filter_of(name) for params, _ in OUTCOME_FILTERS for name in params} == set(OutcomeFilterSet.base_filters)
 
 
 def _filter_of(parameter: str) -> str:
