@@ -736,10 +736,18 @@ def _record(instance: models.Model, names: list[str], relations: dict[str, Any])
     record = {}
     for name in names:
         value = relations[name] if name in relations else _plain(getattr(instance, name))
-        if value in (None, "", [], False) and name not in ("pmid",):
+        if value in (None, "", [], False) and name not in ("pmid",) and not _is_stated_false(instance, name, value):
             continue
         record[name] = value
     return record
+
+
+def _is_stated_false(instance: models.Model, name: str, value: Any) -> bool:
+    """A yes/no field that may be unknown (null) says something with False: the file keeps it."""
+    if value is not False:
+        return False
+    model_field = instance._meta.get_field(name)
+    return isinstance(model_field, models.BooleanField) and model_field.null
 
 
 def _pmids(manager) -> list[str]:

@@ -7,6 +7,7 @@ a filtered list are formatted the same way and the functions are testable withou
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -42,6 +43,39 @@ def _bibtex_escape(text: Any) -> str:
     return _BIBTEX_SPECIAL.sub(lambda match: _BIBTEX_ESCAPES[match.group()], _one_line(text))
 
 
+# A word whose capitals a bibliography style must keep: a capital after its first character (HER2, T-DXd,
+# DESTINY-Breast03, mAbs), not a word that is merely capitalised (Trastuzumab) or a single capital letter.
+_CASE_SENSITIVE_WORD = re.compile(
+    r"(?<![\w{])([A-Za-z0-9][\w\-/+.]*?[A-Z][\w\-/+]*|[0-9][\w\-/+]*[A-Z][\w\-/+]*)(?![\w}])"
+)
+
+
+def _protect_case(text: str, wrap: Any) -> str:
+    """`text` with each case-sensitive word passed through `wrap` (BibTeX braces, CSL's nocase span)."""
+    return _CASE_SENSITIVE_WORD.sub(lambda match: wrap(match.group(1)), text)
+
+
+def bibtex_title(title: Any) -> str:
+    """A BibTeX title: escaped, with acronyms braced ({HER2}) so styles that lower-case titles keep them."""
+    return _protect_case(_bibtex_escape(title), lambda word: "{" + word + "}")
+
+
+def csl_title(title: Any) -> str:
+    """A CSL-JSON title: CSL's rich text (HTML-escaped), acronyms in <span class="nocase"> so citeproc and pandoc
+    keep their case when a style changes the title's."""
+    return _protect_case(html.escape(_one_line(title), quote=False), lambda word: f'<span class="nocase">{word}</span>')
+
+
+def citation_keys(references: list[Mapping[str, Any]]) -> list[str]:
+    """Each reference's citation key (firstauthorYEARword); two references sharing one in a file both get their PMID
+    appended, so every key in a file is unique and a key never depends on the order of the list."""
+    keys = [reference.get("citation_key") or f"pmid{reference['pmid']}" for reference in references]
+    shared = {key for key in keys if keys.count(key) > 1}
+    return [
+        f"{key}-{reference['pmid']}" if key in shared else key for key, reference in zip(keys, references, strict=True)
+    ]
+
+
 def _person(author: Mapping[str, Any]) -> tuple[str, str]:
     """(family, given) for a person; ("", collective name) is signalled by an empty family name."""
     return author.get("last_name") or "", author.get("fore_name") or author.get("initials") or ""
@@ -52,8 +86,9 @@ def _page_range(pages: str) -> tuple[str, str]:
     return start.strip(), end.strip()
 
 
-def bibtex_entry(reference: Mapping[str, Any]) -> str:
-    """One `@article` entry keyed `pmid<PMID>`; collective authors are braced so BibTeX keeps them whole."""
+def bibtex_entry(reference: Mapping[str, Any], key: str | None = None) -> str:
+    """One `@article` entry keyed by its citation key; collective authors are braced so BibTeX keeps them whole, and
+    a list known to be incomplete ends with "and others" (BibTeX's et al.)."""
     authors = []
     for author in reference.get("authors") or []:
         if author.get("collective_name"):
@@ -61,10 +96,11 @@ def bibtex_entry(reference: Mapping[str, Any]) -> str:
         else:
             family, given = _person(author)
             authors.append(_bibtex_escape(f"{family}, {given}" if given else family))
+    if authors and reference.get("authors_complete") is False:
+        authors.append("others")
     fields: list[tuple[str, str]] = [
         ("author", " and ".join(authors)),
-        # Double braces keep the title's capitalisation (HER2, not Her2) in every bibliography style.
-        ("title", "{" + _bibtex_escape(reference.get("title")) + "}" if reference.get("title") else ""),
+        ("title", bibtex_title(reference.get("title")) if reference.get("title") else ""),
         ("journal", _bibtex_escape(reference.get("journal") or reference.get("journal_iso"))),
         ("year", str(reference.get("pub_year") or "")),
         ("volume", _bibtex_escape(reference.get("volume"))),
@@ -75,7 +111,7 @@ def bibtex_entry(reference: Mapping[str, Any]) -> str:
         ("pmcid", _bibtex_escape(reference.get("pmcid"))),
         ("url", reference.get("pubmed_url") or ""),
     ]
-    lines = [f"@article{{pmid{reference['pmid']},"]
+    lines = [f"@article{{{key or citation_keys([reference])[0]},"]
     for name, value in fields:
         if value:
             lines.append(f"  {name} = {{{value}}},")
@@ -97,6 +133,8 @@ def ris_record(reference: Mapping[str, Any]) -> str:
         else:
             family, given = _person(author)
             tags.append(("AU", f"{family}, {given}" if given else family))
+    if reference.get("authors_complete") is False:
+        tags.append(("AU", "et al."))  # what RIS readers print for a truncated list
     start, end = _page_range(reference.get("pages") or "")
     year, month, day = reference.get("pub_year"), reference.get("pub_month"), reference.get("pub_day")
     tags += [
@@ -112,6 +150,7 @@ def ris_record(reference: Mapping[str, Any]) -> str:
         ("EP", end),
         ("DO", reference.get("doi")),
         ("AN", reference.get("pmid")),
+        ("ID", reference.get("citation_key")),
         ("UR", reference.get("pubmed_url")),
         ("AB", reference.get("abstract")),
     ]
@@ -132,9 +171,10 @@ def csl_item(reference: Mapping[str, Any]) -> dict[str, Any]:
             family, given = _person(author)
             authors.append({"family": family, "given": given} if given else {"family": family})
     item: dict[str, Any] = {
-        "id": f"pmid:{reference['pmid']}",
+        "id": reference.get("citation_key") or f"pmid{reference['pmid']}",
+        "citation-key": reference.get("citation_key"),
         "type": "article-journal",
-        "title": reference.get("title"),
+        "title": csl_title(reference.get("title")) if reference.get("title") else None,
         "author": authors,
         "container-title": reference.get("journal"),
         "container-title-short": reference.get("journal_iso"),
@@ -146,6 +186,8 @@ def csl_item(reference: Mapping[str, Any]) -> dict[str, Any]:
         "PMCID": reference.get("pmcid"),
         "URL": reference.get("pubmed_url"),
         "abstract": reference.get("abstract"),
+        # CSL has no "et al." marker in its data: the note says the list is incomplete.
+        "note": "Author list incomplete (et al.)" if reference.get("authors_complete") is False else None,
     }
     date_parts = [reference.get(part) for part in ("pub_year", "pub_month", "pub_day")]
     if date_parts[0]:
@@ -165,10 +207,16 @@ class BibTeXRenderer(renderers.BaseRenderer):
     media_type = "application/x-bibtex"
     format = "bibtex"
     charset = "utf-8"
-    response_schema = {"type": "string", "description": "BibTeX @article entries, keyed pmid<PMID>."}
+    response_schema = {
+        "type": "string",
+        "description": "BibTeX @article entries keyed firstauthorYEARword (the PMID appended if two share one).",
+    }
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
-        entries = [bibtex_entry(reference) for reference in _references_in(data)]
+        references = list(_references_in(data))
+        entries = [
+            bibtex_entry(reference, key) for reference, key in zip(references, citation_keys(references), strict=True)
+        ]
         return ("\n\n".join(entries) + "\n").encode(self.charset)
 
 
@@ -194,5 +242,9 @@ class CSLJSONRenderer(renderers.BaseRenderer):
     }
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
-        items = [csl_item(reference) for reference in _references_in(data)]
+        references = list(_references_in(data))
+        items = [
+            csl_item(reference) | {"id": key}
+            for reference, key in zip(references, citation_keys(references), strict=True)
+        ]
         return json.dumps(items, ensure_ascii=False, indent=2).encode(self.charset)

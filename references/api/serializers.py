@@ -37,7 +37,13 @@ class ReferenceSerializer(FastRepresentationMixin, ApiModelSerializer):
     url = ApiLinkField("reference-detail", "pmid", lambda reference: reference.pmid)
     html_url = HtmlLinkField()
     authors = AuthorListField(read_only=True, help_text="In the order PubMed lists them.")
+    title = serializers.CharField(
+        source="display_title", read_only=True, help_text="As PubMed gives it, without its closing full stop."
+    )
     citation = serializers.CharField(read_only=True, help_text="Short Vancouver-style citation.")
+    citation_key = serializers.CharField(
+        read_only=True, help_text="A stable key for citing it: first author, year, first word of the title."
+    )
     pubmed_url = serializers.URLField(read_only=True)
     doi_url = blank_as_null(serializers.URLField)(
         read_only=True, allow_null=True, help_text="Null when the DOI is unknown."
@@ -65,6 +71,8 @@ class ReferenceSerializer(FastRepresentationMixin, ApiModelSerializer):
             "pmcid",
             "title",
             "authors",
+            "authors_complete",
+            "citation_key",
             "journal",
             "journal_iso",
             "pub_year",
