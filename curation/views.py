@@ -112,7 +112,10 @@ class LatestReleaseView(APIView):
     renderer_classes = [renderers.JSONRenderer]
 
     @extend_schema(
-        responses={200: ReleaseSerializer, 404: OpenApiResponse(ErrorSerializer, description="No release yet.")}
+        responses={
+            200: ReleaseSerializer,
+            (404, PROBLEM_MEDIA_TYPE): OpenApiResponse(ErrorSerializer, description="No release yet."),
+        }
     )
     def get(self, request: Request) -> Response:
         release = latest_release()

@@ -20,12 +20,12 @@ LIST_SEPARATOR = ","
 
 
 def split_list(raw_values: Sequence[str | None]) -> list[str]:
-    """Every value of a list parameter given once or repeated, each comma-separated: in order, without blanks
-    or repeats."""
+    """Every value of a list parameter given once or repeated, each comma-separated: in order, trimmed of spaces
+    (`FDA, EMA`), without blanks or repeats."""
     values: list[str] = []
     for raw in raw_values:
         for part in (raw or "").split(LIST_SEPARATOR):
-            part = part.strip()
+            part = part.strip(" ")
             if part and part not in values:
                 values.append(part)
     return values
@@ -44,7 +44,7 @@ class ChoiceListSelect(_ListWidgetMixin, forms.Select):
 
     def format_value(self, value: Any) -> list[str]:
         values = value if isinstance(value, list | tuple) else [value]
-        return [str(item) for item in values if item not in (None, "")][:1]
+        return [str(item) for item in values if item not in (None, "")][:1] or [""]  # nothing chosen: "Any"
 
 
 class TextListInput(_ListWidgetMixin, forms.TextInput):

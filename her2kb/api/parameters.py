@@ -40,6 +40,7 @@ def python_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern)
 
 
+LIST_ITEM_PATTERN = r"^[^,]*[^, ][^,]*$"
 LIST_NOTE = "Several values: comma-separated (a,b) or the parameter repeated; any of them matches."
 
 
@@ -81,8 +82,12 @@ def _form_field_schema(field: forms.Field, *, whole_number: bool = False) -> dic
 
 def list_parameter(item_schema: dict[str, Any], description: str, validators: Any = ()) -> dict[str, Any]:
     """The spec of a parameter taking several values (`agency=FDA,EMA`, or `agency` repeated)."""
+    if item_schema.get("type") == "string" and "enum" not in item_schema and "pattern" not in item_schema:
+        # No comma inside a value (it separates them) and not spaces alone (they are trimmed off each value).
+        item_schema = {**item_schema, "pattern": LIST_ITEM_PATTERN}
     return {
-        "schema": {"type": "array", "items": item_schema},
+        # An empty list (`agency=`) is refused: it would mean "no filter" to one reader and "nothing" to another.
+        "schema": {"type": "array", "items": item_schema, "minItems": 1},
         "description": f"{description}. {LIST_NOTE}",
         "validators": list(validators),
         "list": True,
@@ -169,7 +174,8 @@ def query_parameter_specs(view: Any) -> dict[str, dict[str, Any]]:
     if serializer_class is not None:
         specs["fields"] = list_parameter(
             {"type": "string", "enum": serializer_field_names(serializer_class)},
-            "Only these fields of each record (a sparse fieldset), e.g. fields=id,drug,date",
+            "Only these fields of each record (a sparse fieldset), e.g. fields=id,drug,date; the answer then "
+            "holds those alone, whatever the record's schema marks required",
         )
     specs.update(getattr(view, "extra_query_parameters", {}))
     formats = [renderer.format for renderer in view.renderer_classes]
@@ -242,6 +248,9 @@ def validate_query_parameters(request: Request, specs: Mapping[str, Mapping[str,
             continue
         spec = specs[name]
         if spec.get("list"):
+            if any(not part.strip(" ") for value in values for part in value.split(",")):
+                errors[name] = [f"{name} has an empty value: give each value, separated by commas."]
+                continue
             items = split_list(values)
             schema = spec["schema"]["items"]
         elif len(values) > 1:
