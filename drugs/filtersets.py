@@ -4,7 +4,13 @@ import django_filters
 from django.db.models import QuerySet
 
 from her2kb.filters import ChoiceListFilter, IdentifierListFilter
-from her2kb.validators import DRUG_IDENTIFIER_VALIDATORS, SEARCH_MAX_LENGTH, validate_nct_id, validate_search_words
+from her2kb.validators import (
+    DRUG_IDENTIFIER_VALIDATORS,
+    SEARCH_MAX_LENGTH,
+    validate_nct_id,
+    validate_search_words,
+    validate_slug_value,
+)
 
 from .choices import (
     Agency,
@@ -88,7 +94,7 @@ class DrugFilterSet(django_filters.FilterSet):
 
 
 class ApprovalFilterSet(django_filters.FilterSet):
-    drug = IdentifierListFilter(field_name="drug__slug", label="Drug (slug)")
+    drug = IdentifierListFilter(validators=[validate_slug_value], field_name="drug__slug", label="Drug (slug)")
     drug_class = ChoiceListFilter(field_name="drug__drug_class", choices=DrugClass.choices, label="Class")
     agency = ChoiceListFilter(choices=Agency.choices)
     approval_type = ChoiceListFilter(choices=ApprovalType.choices, label="Approval type")
@@ -126,8 +132,10 @@ class ApprovalFilterSet(django_filters.FilterSet):
     designation = ChoiceListFilter(
         choices=Designation.choices, method="filter_designation", label="Designation (e.g. breakthrough_therapy)"
     )
-    cdx = IdentifierListFilter(method="filter_cdx", label="Companion diagnostic (slug)")
-    product = IdentifierListFilter(field_name="product__slug", label="Product (slug)")
+    cdx = IdentifierListFilter(
+        validators=[validate_slug_value], method="filter_cdx", label="Companion diagnostic (slug)"
+    )
+    product = IdentifierListFilter(validators=[validate_slug_value], field_name="product__slug", label="Product (slug)")
 
     class Meta:
         model = Approval
@@ -172,7 +180,7 @@ class ApprovalFilterSet(django_filters.FilterSet):
 
 
 class ProductFilterSet(django_filters.FilterSet):
-    drug = IdentifierListFilter(field_name="drug__slug", label="Drug (slug)")
+    drug = IdentifierListFilter(validators=[validate_slug_value], field_name="drug__slug", label="Drug (slug)")
     agency = ChoiceListFilter(choices=Agency.choices)
     brand_name = IdentifierListFilter(lookup_expr="iexact", label="Brand name (e.g. Zercepac)")
 
@@ -185,7 +193,9 @@ class CompanionDiagnosticFilterSet(django_filters.FilterSet):
     agency = ChoiceListFilter(choices=Agency.choices)
     technology = ChoiceListFilter(choices=DiagnosticTechnology.choices)
     scoring_rule = ChoiceListFilter(choices=ScoringRule.choices, label="Scoring rule")
-    drug = IdentifierListFilter(method="filter_drug", label="Selects patients for drug (slug)")
+    drug = IdentifierListFilter(
+        validators=[validate_slug_value], method="filter_drug", label="Selects patients for drug (slug)"
+    )
 
     class Meta:
         model = CompanionDiagnostic
@@ -196,7 +206,7 @@ class CompanionDiagnosticFilterSet(django_filters.FilterSet):
 
 
 class LabelFilterSet(django_filters.FilterSet):
-    drug = IdentifierListFilter(field_name="drug__slug", label="Drug (slug)")
+    drug = IdentifierListFilter(validators=[validate_slug_value], field_name="drug__slug", label="Drug (slug)")
     agency = ChoiceListFilter(choices=Agency.choices)
     document = ChoiceListFilter(choices=LabelDocument.choices)
     warning_kind = ChoiceListFilter(
@@ -218,7 +228,7 @@ class LabelFilterSet(django_filters.FilterSet):
 
 
 class LabelWarningFilterSet(django_filters.FilterSet):
-    drug = IdentifierListFilter(field_name="label__drug__slug", label="Drug (slug)")
+    drug = IdentifierListFilter(validators=[validate_slug_value], field_name="label__drug__slug", label="Drug (slug)")
     agency = ChoiceListFilter(field_name="label__agency", choices=Agency.choices)
     kind = ChoiceListFilter(choices=WarningKind.choices, label="Kind (e.g. boxed_warning)")
     topic = ChoiceListFilter(choices=WarningTopic.choices)
@@ -229,7 +239,7 @@ class LabelWarningFilterSet(django_filters.FilterSet):
 
 
 class RegulatoryEventFilterSet(django_filters.FilterSet):
-    drug = IdentifierListFilter(field_name="drug__slug", label="Drug (slug)")
+    drug = IdentifierListFilter(validators=[validate_slug_value], field_name="drug__slug", label="Drug (slug)")
     agency = ChoiceListFilter(choices=Agency.choices)
     event_type = ChoiceListFilter(choices=EventType.choices, label="Event type")
     date = django_filters.DateFromToRangeFilter(label="Between (date_after, date_before)")

@@ -11,6 +11,7 @@ from her2kb.validators import (
     validate_pmcid,
     validate_pmid,
     validate_search_words,
+    validate_slug_value,
 )
 from trials.models import Outcome, Trial
 
@@ -42,7 +43,9 @@ class ReferenceFilterSet(django_filters.FilterSet):
     trial_acronym = django_filters.CharFilter(
         method="filter_trial_acronym", label="Cited by trials (or their outcomes) whose acronym starts with"
     )
-    drug = IdentifierListFilter(field_name="drugs__slug", distinct=True, label="Cited by drug (slug)")
+    drug = IdentifierListFilter(
+        validators=[validate_slug_value], field_name="drugs__slug", distinct=True, label="Cited by drug (slug)"
+    )
 
     class Meta:
         model = Reference

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from drugs.choices import DrugClass, Her2Category, TumourType
 from her2kb.filters import ChoiceListFilter, IdentifierListFilter
-from her2kb.validators import SEARCH_MAX_LENGTH, validate_nct_id, validate_search_words
+from her2kb.validators import SEARCH_MAX_LENGTH, validate_nct_id, validate_search_words, validate_slug_value
 
 from .choices import DrugRole, Endpoint, TrialPhase, TrialStatus
 from .models import Outcome, Trial
@@ -23,7 +23,7 @@ class TrialFilterSet(django_filters.FilterSet):
     status = ChoiceListFilter(choices=TrialStatus.choices)
     tumour_type = ChoiceListFilter(choices=TumourType.choices, label="Tumour")
     her2_category = ChoiceListFilter(choices=Her2Category.choices, label="HER2 category")
-    drug = IdentifierListFilter(method="filter_drug", label="Drug studied (slug)")
+    drug = IdentifierListFilter(validators=[validate_slug_value], method="filter_drug", label="Drug studied (slug)")
     drug_class = ChoiceListFilter(
         choices=DrugClass.choices, method="filter_drug_class", label="Studies a drug of this class (in any role)"
     )
@@ -85,7 +85,7 @@ class OutcomeFilterSet(django_filters.FilterSet):
     trial = IdentifierListFilter(field_name="trial__nct_id", validators=[validate_nct_id], label="Trial NCT number")
     endpoint = ChoiceListFilter(choices=Endpoint.choices)
     is_primary = django_filters.BooleanFilter()
-    drug = IdentifierListFilter(method="filter_drug", label="Drug studied (slug)")
+    drug = IdentifierListFilter(validators=[validate_slug_value], method="filter_drug", label="Drug studied (slug)")
     drug_class = ChoiceListFilter(
         choices=DrugClass.choices, method="filter_drug_class", label="The trial studies a drug of this class"
     )
