@@ -191,6 +191,21 @@ WARNING_FIELDS = ["kind", "topic", "statement", "section", "date_added", "source
 EVENT_FIELDS = ["drug", "agency", "date", "event_type", "product", "indication", "description", "sources", "notes"]
 
 
+# What each kind of record must state (the loader refuses a file without it; the release's JSON Schema says so).
+REQUIRED_FIELDS = {
+    "references": ["pmid", "title"],
+    "targets": ["symbol"],
+    "drugs": ["slug", "name", "drug_class"],
+    "products": ["slug", "drug", "brand_name", "agency", "sources"],
+    "diagnostics": ["slug", "name", "technology", "agency", "date", "scoring_rule", "sources"],
+    "trials": ["slug", "phase"],
+    "outcomes": ["endpoint"],
+    "approvals": ["drug", "agency", "date", "indication", "sources"],
+    "labels": ["drug", "agency", "document", "url", "sources"],
+    "events": ["drug", "agency", "date", "event_type", "description", "sources"],
+}
+
+
 class DatasetError(Exception):
     """A record that cannot be loaded; the message names the file and the record."""
 
@@ -567,7 +582,7 @@ def load_dataset(data_dir: Path = DEFAULT_DATA_DIR) -> LoadReport:
 
 def _load_references(data_dir: Path, index: _Index, report: LoadReport) -> None:
     for path, record in read_records(data_dir, "references"):
-        _check_keys(path, record, REFERENCE_FIELDS, ["pmid", "title"])
+        _check_keys(path, record, REFERENCE_FIELDS, REQUIRED_FIELDS["references"])
         pmid = str(record["pmid"])
         if pmid in index.references:
             raise DatasetError(path, f"PMID {pmid} appears in more than one file")
@@ -578,7 +593,7 @@ def _load_references(data_dir: Path, index: _Index, report: LoadReport) -> None:
 def _load_targets(data_dir: Path, index: _Index, report: LoadReport) -> None:
     seen: set[str] = set()
     for path, record in read_records(data_dir, "targets"):
-        _check_keys(path, record, TARGET_FIELDS, ["symbol"])
+        _check_keys(path, record, TARGET_FIELDS, REQUIRED_FIELDS["targets"])
         symbol = str(record["symbol"])
         if symbol in seen:
             raise DatasetError(path, f"target '{symbol}' appears in more than one file")
@@ -591,7 +606,7 @@ def _load_drugs(data_dir: Path, index: _Index, report: LoadReport) -> None:
     records = read_records(data_dir, "drugs")
     targets = {target.symbol: target for target in Target.objects.all()}
     for path, record in records:
-        _check_keys(path, record, DRUG_FIELDS, ["slug", "name", "drug_class"])
+        _check_keys(path, record, DRUG_FIELDS, REQUIRED_FIELDS["drugs"])
         slug = record["slug"]
         if slug in index.drugs:
             raise DatasetError(path, f"drug slug '{slug}' appears in more than one file")
@@ -629,7 +644,7 @@ def _load_drugs(data_dir: Path, index: _Index, report: LoadReport) -> None:
 
 def _load_products(data_dir: Path, index: _Index, report: LoadReport) -> None:
     for path, record in read_records(data_dir, "products"):
-        _check_keys(path, record, PRODUCT_FIELDS, ["slug", "drug", "brand_name", "agency", "sources"])
+        _check_keys(path, record, PRODUCT_FIELDS, REQUIRED_FIELDS["products"])
         slug = record["slug"]
         if slug in index.products:
             raise DatasetError(path, f"product slug '{slug}' appears in more than one file")
@@ -639,9 +654,8 @@ def _load_products(data_dir: Path, index: _Index, report: LoadReport) -> None:
 
 
 def _load_diagnostics(data_dir: Path, index: _Index, report: LoadReport) -> None:
-    required = ["slug", "name", "technology", "agency", "date", "scoring_rule", "sources"]
     for path, record in read_records(data_dir, "diagnostics"):
-        _check_keys(path, record, DIAGNOSTIC_FIELDS, required)
+        _check_keys(path, record, DIAGNOSTIC_FIELDS, REQUIRED_FIELDS["diagnostics"])
         slug = record["slug"]
         if slug in index.diagnostics:
             raise DatasetError(path, f"diagnostic slug '{slug}' appears in more than one file")
@@ -653,7 +667,7 @@ def _load_diagnostics(data_dir: Path, index: _Index, report: LoadReport) -> None
 
 def _load_trials(data_dir: Path, index: _Index, report: LoadReport) -> None:
     for path, record in read_records(data_dir, "trials"):
-        _check_keys(path, record, TRIAL_FIELDS, ["slug", "phase"])
+        _check_keys(path, record, TRIAL_FIELDS, REQUIRED_FIELDS["trials"])
         slug, nct_id = record["slug"], record.get("nct_id")
         for key in filter(None, [slug, nct_id]):
             if key in index.trials:
@@ -720,7 +734,7 @@ def _load_outcomes(path: Path, record: dict, trial: Trial, index: _Index, report
         where = Path(f"{path} (outcome {position})")
         if not isinstance(outcome_record, dict):
             raise DatasetError(where, "an outcome must be a mapping")
-        _check_keys(where, outcome_record, OUTCOME_FIELDS, ["endpoint"])
+        _check_keys(where, outcome_record, OUTCOME_FIELDS, REQUIRED_FIELDS["outcomes"])
         if not outcome_record.get("references") and not outcome_record.get("sources"):
             raise DatasetError(
                 where,
@@ -758,7 +772,7 @@ def _load_outcomes(path: Path, record: dict, trial: Trial, index: _Index, report
 def _load_approvals(data_dir: Path, index: _Index, report: LoadReport) -> None:
     seen = {}
     for path, record in read_records(data_dir, "approvals"):
-        _check_keys(path, record, APPROVAL_FIELDS, ["drug", "agency", "date", "indication", "sources"])
+        _check_keys(path, record, APPROVAL_FIELDS, REQUIRED_FIELDS["approvals"])
         drug = index.drug(path, record["drug"])
         values = _scalar_values(Approval, record, APPROVAL_FIELDS[1:], path)
         values["product_id"] = index.product_id(path, record)
@@ -803,7 +817,7 @@ def _load_approvals(data_dir: Path, index: _Index, report: LoadReport) -> None:
 def _load_labels(data_dir: Path, index: _Index, report: LoadReport) -> None:
     seen = {}
     for path, record in read_records(data_dir, "labels"):
-        _check_keys(path, record, LABEL_FIELDS, ["drug", "agency", "document", "url", "sources"])
+        _check_keys(path, record, LABEL_FIELDS, REQUIRED_FIELDS["labels"])
         drug = index.drug(path, record["drug"])
         values = _scalar_values(Label, record, LABEL_FIELDS[1:], path)
         values["product_id"] = index.product_id(path, record)
@@ -831,7 +845,7 @@ def _load_labels(data_dir: Path, index: _Index, report: LoadReport) -> None:
 def _load_events(data_dir: Path, index: _Index, report: LoadReport) -> None:
     seen = {}
     for path, record in read_records(data_dir, "events"):
-        _check_keys(path, record, EVENT_FIELDS, ["drug", "agency", "date", "event_type", "description", "sources"])
+        _check_keys(path, record, EVENT_FIELDS, REQUIRED_FIELDS["events"])
         drug = index.drug(path, record["drug"])
         values = _scalar_values(RegulatoryEvent, record, EVENT_FIELDS[1:], path)
         values["product_id"] = index.product_id(path, record)
@@ -874,10 +888,18 @@ def _record(instance: models.Model, names: list[str], relations: dict[str, Any])
     record = {}
     for name in names:
         value = relations[name] if name in relations else _plain(getattr(instance, name))
-        if value in (None, "", [], False) and name not in ("pmid",):
+        if value in (None, "", [], False) and name not in ("pmid",) and not _is_stated_false(instance, name, value):
             continue
         record[name] = value
     return record
+
+
+def _is_stated_false(instance: models.Model, name: str, value: Any) -> bool:
+    """A yes/no field that may be unknown (null) says something with False: the file keeps it."""
+    if value is not False:
+        return False
+    model_field = instance._meta.get_field(name)
+    return isinstance(model_field, models.BooleanField) and model_field.null
 
 
 def _pmids(manager) -> list[str]:

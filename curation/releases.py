@@ -4,7 +4,10 @@ Versioned releases of the curated dataset: what `manage.py release_her2kb` publi
 A release is a folder `RELEASES_DIR/<version>/` holding
 
 - `her2kb-<version>.zip`: the dataset in the curated file format (`data/…/*.yaml`, exactly what
-  `export_her2kb` writes and `load_her2kb` reads), the data README, `CHANGELOG.md` and `release.json`;
+  `export_her2kb` writes and `load_her2kb` reads) with the data README and the known gaps (`data/missing/`), the same
+  records as tidy tables (`tables/*.csv`, see release_files.py) with `data-dictionary.csv`, a JSON Schema of the
+  records, `LICENSE` (CC BY 4.0), `CITATION.cff`, a README with the load command, `CHANGELOG.md`, `release.json`
+  and `SHA256SUMS` of every other file;
 - `manifest.json`: version, publication date, counts, the archive's SHA-256 checksum and size, a checksum of
   the dataset's content, and the changelog since the previous release.
 
@@ -32,6 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from . import release_files
 from .dataset import DEFAULT_DATA_DIR, RECORD_KINDS, dataset_records, dump_record, parse_yaml
 
 MANIFEST_NAME = "manifest.json"
@@ -260,7 +264,7 @@ def release_publish(
     }
     archive_name = f"{archive_root(version)}.zip"
     archive_bytes = _build_archive(
-        version, texts, manifest, changelog_markdown(version, manifest["previous_version"], changelog), now
+        version, texts, current, manifest, changelog_markdown(version, manifest["previous_version"], changelog), now
     )
     manifest["archive"] = {
         "name": archive_name,
@@ -286,25 +290,94 @@ def release_publish(
 
 
 def _build_archive(
-    version: str, texts: dict[str, str], manifest: dict, changelog: str, now: datetime.datetime
+    version: str,
+    texts: dict[str, str],
+    records: dict[str, dict],
+    manifest: dict,
+    changelog: str,
+    now: datetime.datetime,
 ) -> bytes:
+    """The release zip: the curated files, and beside them the open-data files (release_files) and SHA256SUMS."""
     root = archive_root(version)
     # Fixed timestamps and order: the same data published at the same moment gives the same bytes.
     stamp = timezone.localtime(now, datetime.UTC).timetuple()[:6]
-    entries = {f"{root}/data/{relative}": text for relative, text in sorted(texts.items())}
+    entries = {f"data/{relative}": text for relative, text in sorted(texts.items())}
     readme = DEFAULT_DATA_DIR / "README.md"
     if readme.is_file():
-        entries[f"{root}/data/README.md"] = readme.read_text(encoding="utf-8")
-    entries[f"{root}/CHANGELOG.md"] = changelog
-    entries[f"{root}/release.json"] = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        entries["data/README.md"] = readme.read_text(encoding="utf-8")
+    # What is known to be missing travels with the data it is missing from.
+    for gap in sorted((DEFAULT_DATA_DIR / "missing").glob("*.md")):
+        entries[f"data/missing/{gap.name}"] = gap.read_text(encoding="utf-8")
+    keys = {relative: natural_key(relative, record) for relative, record in records.items()}
+    tables = release_files.release_tables(records, keys)
+    for table in tables:
+        entries[f"tables/{table.name}.csv"] = table.csv()
+    entries["data-dictionary.csv"] = release_files.data_dictionary(tables)
+    entries[f"{SCHEMA_NAME}"] = release_files.json_schema(records, keys, version)
+    entries["LICENSE"] = LICENSE_TEXT
+    entries["CITATION.cff"] = release_files.citation_cff(version, timezone.localtime(now, datetime.UTC).date())
+    entries["README.md"] = release_readme(version)
+    entries["CHANGELOG.md"] = changelog
+    entries["release.json"] = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    checksums = {name: hashlib.sha256(text.encode("utf-8")).hexdigest() for name, text in entries.items()}
+    entries["SHA256SUMS"] = release_files.sha256sums(checksums)
+    manifest["contents"] = {"tables": [table.name for table in tables], "files": len(entries)}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, text in entries.items():
-            info = zipfile.ZipInfo(name, date_time=stamp)
+            info = zipfile.ZipInfo(f"{root}/{name}", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, text.encode("utf-8"))
     return buffer.getvalue()
+
+
+SCHEMA_NAME = "her2kb.schema.json"
+# CC BY 4.0: anyone may reuse, reshape and redistribute the data, commercially too, as long as they credit the source;
+# the credit is what lets a reader trace a fact back to her2kb and from there to the agency or paper behind it.
+LICENSE_TEXT = """\
+The her2kb dataset (the files in data/ and tables/, and the schema and dictionary describing them) is licensed
+under the Creative Commons Attribution 4.0 International License (CC BY 4.0).
+
+You may share and adapt it for any purpose, including commercially, provided you give appropriate credit
+(see CITATION.cff), provide a link to the licence, and indicate if changes were made.
+
+Legal code: https://creativecommons.org/licenses/by/4.0/legalcode
+Summary:    https://creativecommons.org/licenses/by/4.0/
+
+The licence covers the compilation and what the curators wrote. Passages quoted from regulatory labels, agency
+documents and publications, and the bibliographic data from PubMed, remain subject to their sources' terms; every
+record names its sources.
+"""
+
+
+def release_readme(version: str) -> str:
+    """The README at the top of a release: what is in it and the one command that loads it."""
+    return f"""\
+# her2kb {version}
+
+The curated dataset of her2kb, a knowledge base of HER2-targeted cancer therapies.
+
+- `data/` — one YAML file per record, every fact with its source (`data/README.md` describes the format);
+  `data/missing/` lists what is known to be missing.
+- `tables/` — the same records as tidy CSV tables, one per kind, plus link tables; `data-dictionary.csv` gives each
+  column's type and meaning. Booleans are `true`/`false`, unknown values are empty, lists of texts are JSON arrays.
+- `{SCHEMA_NAME}` — a JSON Schema (draft 2020-12) of the YAML records.
+- `CHANGELOG.md`, `release.json` — what changed since the previous release, and this release's manifest.
+- `LICENSE` (CC BY 4.0), `CITATION.cff`, `SHA256SUMS` (check with `sha256sum -c SHA256SUMS`).
+
+## Loading it into her2kb
+
+In a clone of the her2kb code (after `make install`, or any environment with its requirements), on a fresh or an
+existing database:
+
+```sh
+python manage.py load_her2kb --data-dir her2kb-{version}/data
+```
+
+`load_her2kb` applies any pending migrations first, then upserts every record by its natural key in one
+transaction: loading the same release twice changes nothing.
+"""
 
 
 def extract_release_data(release: Release, target: Path) -> Path:

@@ -6,10 +6,11 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
+from .api.errors import problem_response
 from .cache import CacheUnavailable, count_hit, data_version
 from .clients import client_address
 from .login_limits import count_sign_in_attempt
@@ -36,11 +37,9 @@ class InputGuardMiddleware:
         where, parameter = problem
         message = f"The {where} contains a NUL character (%00), which no her2kb address or query uses."
         if request.path.startswith(API_PREFIX):
-            # The API's error shape (her2kb.api.errors): a query parameter is named under "errors".
-            body = {"detail": f"Invalid request: {message}"}
-            if parameter is not None:
-                body["errors"] = {parameter: [f"{parameter} contains a NUL character."]}
-            return JsonResponse(body, status=400)
+            # The API's problem shape (her2kb.api.errors): a query parameter is named under "errors".
+            errors = {parameter: [f"{parameter} contains a NUL character."]} if parameter is not None else None
+            return problem_response(400, f"Invalid request: {message}", errors)
         return render(request, "400.html", {"message": message}, status=400)
 
     @staticmethod

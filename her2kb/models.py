@@ -278,3 +278,8 @@ def prefetch_joined(
     related_model = model._meta.get_field(relation).related_model
     queryset = related_model._default_manager.select_related(*foreign_keys).prefetch_related(*then)
     return models.Prefetch(relation, queryset=queryset)
+
+
+def value_list(values: str | Iterable[str]) -> list[str]:
+    """One value or several, as a list: queryset methods that filters call with a list also take a single value."""
+    return [values] if isinstance(values, str) else list(values)

@@ -9,9 +9,15 @@ from django.utils import timezone
 
 PMID_PATTERN = r"^[1-9][0-9]{0,8}$"
 NCT_PATTERN = r"^NCT[0-9]{8}$"
-DOI_PATTERN = r"^10\.[0-9]{4,9}/\S+$"
+# `[^\s\x1c-\x1f\x85]` is Python's `\S`, spelled so that JSON Schema's (ECMAScript) regexes, which do not count
+# those separators as spaces, mean the same when the API publishes the pattern.
+DOI_PATTERN = r"^10\.[0-9]{4,9}/[^\s\x1c-\x1f\x85]+$"
 PMCID_PATTERN = r"^PMC[0-9]+$"
 
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+validate_slug_value = RegexValidator(
+    SLUG_PATTERN, "A slug is letters, digits, hyphens and underscores, e.g. trastuzumab."
+)
 validate_pmid = RegexValidator(PMID_PATTERN, "A PMID is 1 to 9 digits with no leading zero, e.g. 38308374.")
 validate_nct_id = RegexValidator(NCT_PATTERN, "An NCT number is 'NCT' followed by exactly 8 digits, e.g. NCT03529110.")
 validate_doi = RegexValidator(
@@ -30,6 +36,11 @@ DRUG_IDENTIFIER_RULES = {
         "A WHO ATC code of a substance is 7 characters: letter, 2 digits, 2 letters, 2 digits (e.g. L01FD01).",
     ),
     "rxnorm_cui": (re.compile(r"[1-9][0-9]*"), "An RxNorm concept ID (RxCUI) is digits without a leading zero."),
+}
+
+# The same rules as validators of one value (the API's identifier filters, with their pattern in the schema).
+DRUG_IDENTIFIER_VALIDATORS = {
+    name: RegexValidator(f"^{pattern.pattern}$", message) for name, (pattern, message) in DRUG_IDENTIFIER_RULES.items()
 }
 
 validate_hgnc_id = RegexValidator(r"^HGNC:[1-9][0-9]*$", "An HGNC ID is 'HGNC:' followed by digits, e.g. HGNC:3430.")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -86,6 +88,18 @@ class ReferenceQuerySet(models.QuerySet):
         return self.filter(models.Q(last_synced_at__isnull=True) | models.Q(last_synced_at__lt=cutoff))
 
 
+# Words a citation key skips to reach one that says what the paper is about.
+CITATION_KEY_SMALL_WORDS = frozenset(
+    "a an and as at by for from in into of on or the to versus vs with without".split()
+)
+
+
+def _ascii_words(text: str) -> list[str]:
+    """The words of `text` in lower-case ASCII (accents dropped: Müller → muller)."""
+    plain = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii")
+    return [word.lower() for word in re.findall(r"[A-Za-z0-9]+", plain)]
+
+
 class Reference(TimestampedModel):
     """A publication identified by its PMID. Sync owns the bibliographic fields; curators own the rest."""
 
@@ -95,6 +109,7 @@ class Reference(TimestampedModel):
         "pmcid",
         "title",
         "authors",
+        "authors_complete",
         "journal",
         "journal_iso",
         "pub_year",
@@ -115,9 +130,16 @@ class Reference(TimestampedModel):
 
     pmid = models.CharField("PMID", max_length=9, unique=True, validators=[validate_pmid])
     doi = models.CharField("DOI", max_length=255, blank=True, validators=[validate_doi])
-    pmcid = models.CharField("PMCID", max_length=20, blank=True, validators=[validate_pmcid])
+    pmcid = models.CharField("PMCID", max_length=20, blank=True, db_index=True, validators=[validate_pmcid])
     title = models.TextField(blank=True)
     authors = models.JSONField(default=list, blank=True, validators=[validate_author_list])
+    authors_complete = models.BooleanField(
+        "author list complete",
+        null=True,
+        blank=True,
+        help_text="Whether `authors` is PubMed's whole list: false when PubMed marks its list incomplete or fewer "
+        "authors are recorded than the publication has (cite with et al.); empty when not known.",
+    )
     journal = models.CharField(max_length=300, blank=True)
     journal_iso = models.CharField("journal (ISO abbreviation)", max_length=200, blank=True)
     pub_year = models.PositiveSmallIntegerField("year", null=True, blank=True, db_index=True)
@@ -190,6 +212,26 @@ class Reference(TimestampedModel):
         return first.get("collective_name") or f"{first.get('last_name', '')} {first.get('initials', '')}".strip()
 
     @property
+    def citation_key(self) -> str:
+        """A stable key to cite it by: first author's family name, year, first word of the title that is not a
+        small word, in plain lower-case letters ('modi2022trastuzumab'); `pmid<PMID>` without an author or year."""
+        first = self.authors[0] if self.authors else {}
+        name = first.get("last_name") or (first.get("collective_name") or "").split(" ")[0]
+        words = _ascii_words(self.display_title)
+        word = next((word for word in words if word not in CITATION_KEY_SMALL_WORDS), words[0] if words else "")
+        name = "".join(_ascii_words(name))
+        if not name or not self.pub_year:
+            return f"pmid{self.pmid}"
+        return f"{name}{self.pub_year}{word}"
+
+    @property
+    def display_title(self) -> str:
+        """The title as a citation shows it: without the full stop PubMed ends every title with (a title ending in
+        "?", "!" or an ellipsis keeps it)."""
+        title = self.title.strip()
+        return title[:-1] if title.endswith(".") and not title.endswith("..") else title
+
+    @property
     def publication_date_display(self) -> str:
         """The most precise date known: '2022 Jul 7', '2022 Jul', '2022', or the printed text."""
         if not self.pub_year:
@@ -204,7 +246,8 @@ class Reference(TimestampedModel):
     @property
     def citation(self) -> str:
         """A short Vancouver-style citation: 'Modi S, et al. N Engl J Med. 2022;387(1):9-20.'"""
-        authors = self.first_author + (", et al" if len(self.authors) > 1 else "")
+        more = len(self.authors) > 1 or self.authors_complete is False
+        authors = self.first_author + (", et al" if more and self.first_author else "")
         where = self.journal_iso or self.journal
         volume = f";{self.volume}" if self.volume else ""
         issue = f"({self.issue})" if self.issue else ""

@@ -61,6 +61,8 @@ class PubMedRecord:
     pmcid: str = ""
     title: str = ""
     authors: list[dict[str, Any]] = field(default_factory=list)
+    # PubMed's AuthorList CompleteYN="N": the list it holds is itself incomplete. None without an author list.
+    authors_complete: bool | None = None
     journal: str = ""
     journal_iso: str = ""
     pub_year: int | None = None
@@ -153,6 +155,11 @@ def _parse_pub_date(pub_date: ElementTree.Element | None) -> tuple[int | None, i
     day_text = _child_text(pub_date, "Day")
     day = int(day_text) if day_text.isdigit() and 1 <= int(day_text) <= 31 and month else None
     return year, month, day, ""
+
+
+def _authors_complete(article: ElementTree.Element) -> bool | None:
+    author_list = article.find("AuthorList")
+    return None if author_list is None else author_list.get("CompleteYN", "Y") != "N"
 
 
 def _parse_author(author: ElementTree.Element) -> dict[str, Any] | None:
@@ -274,6 +281,7 @@ def _parse_article(element: ElementTree.Element) -> PubMedRecord | None:
         pmcid=_article_id(element, "pmc"),
         title=_child_text(article, "ArticleTitle"),
         authors=[a for a in (_parse_author(x) for x in article.findall("AuthorList/Author")) if a],
+        authors_complete=_authors_complete(article),
         journal=_child_text(journal, "Title"),
         journal_iso=_child_text(journal, "ISOAbbreviation"),
         pub_year=year,

@@ -86,6 +86,15 @@ class TrialQuerySet(models.QuerySet):
             found = among_top_candidates(self, found, "-pk", always=identifier)
         return found.annotate(rank=rank).order_by("-rank", "acronym", "nct_id")
 
+    def studying(self, **trial_drug_conditions: object) -> TrialQuerySet:
+        """Trials with a drug meeting `trial_drug_conditions` (lookups on TrialDrug: `drug__drug_class__in=[…]`,
+        `role__in=[…]`), each trial once."""
+        return self.filter(pk__in=TrialDrug.objects.filter(**trial_drug_conditions).values("trial_id"))
+
+    def with_outcome(self, **outcome_conditions: object) -> TrialQuerySet:
+        """Trials with a recorded outcome meeting `outcome_conditions` (e.g. `endpoint__in=["os"]`)."""
+        return self.filter(pk__in=Outcome.objects.filter(**outcome_conditions).values("trial_id"))
+
     def for_list(self) -> TrialQuerySet:
         """Everything a trial list shows, fetched in a constant number of queries."""
         return self.prefetch_related(prefetch_joined(Trial, "trial_drugs", "drug"))
@@ -169,10 +178,10 @@ class Trial(TimestampedModel, ReviewedModel):
     title = models.TextField(blank=True)
     phase = models.CharField(max_length=20, choices=TrialPhase.choices, db_index=True)
     status = models.CharField(max_length=30, choices=TrialStatus.choices, default=TrialStatus.UNKNOWN, db_index=True)
-    start_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True, db_index=True)
     start_date_type = registry_type_field("start date")
     start_date_precision = date_precision_field("start date")
-    primary_completion_date = models.DateField(null=True, blank=True)
+    primary_completion_date = models.DateField(null=True, blank=True, db_index=True)
     primary_completion_date_type = registry_type_field("primary completion date")
     primary_completion_date_precision = date_precision_field("primary completion date")
     completion_date = models.DateField(null=True, blank=True)
@@ -180,7 +189,7 @@ class Trial(TimestampedModel, ReviewedModel):
     completion_date_precision = date_precision_field("completion date")
     sponsor = models.CharField(max_length=200, blank=True)
     conditions = models.JSONField(default=list, blank=True, validators=[validate_string_list])
-    enrollment = models.PositiveIntegerField(null=True, blank=True)
+    enrollment = models.PositiveIntegerField(null=True, blank=True, db_index=True)
     enrollment_type = registry_type_field("enrolment")
     registry_last_updated = models.DateField(
         "last update posted", null=True, blank=True, help_text="ClinicalTrials.gov's last update posted date."
@@ -300,7 +309,7 @@ class TrialDrug(models.Model):
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="trial_drugs")
     drug = models.ForeignKey("drugs.Drug", on_delete=models.PROTECT, related_name="trial_roles")
-    role = models.CharField(max_length=20, choices=DrugRole.choices, default=DrugRole.EXPERIMENTAL)
+    role = models.CharField(max_length=20, choices=DrugRole.choices, default=DrugRole.EXPERIMENTAL, db_index=True)
 
     history = HistoricalRecords()
 
@@ -352,7 +361,9 @@ class Outcome(TimestampedModel):
     is_primary = models.BooleanField(default=False, db_index=True)
     population = models.CharField(max_length=200, blank=True, help_text="e.g. HR-positive cohort; ITT.")
     analysis = models.CharField(max_length=200, blank=True, help_text="e.g. primary analysis; final OS analysis.")
-    data_cutoff = models.DateField("data cut-off", null=True, blank=True, validators=[validate_not_in_future])
+    data_cutoff = models.DateField(
+        "data cut-off", null=True, blank=True, db_index=True, validators=[validate_not_in_future]
+    )
     experimental_arm = models.CharField(max_length=200, blank=True)
     control_arm = models.CharField(max_length=200, blank=True)
     experimental_value = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
@@ -375,7 +386,7 @@ class Outcome(TimestampedModel):
         blank=True,
         help_text="Leave empty when the upper bound was not estimable.",
     )
-    hazard_ratio = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    hazard_ratio = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True, db_index=True)
     ci_lower = models.DecimalField("HR 95% CI lower", max_digits=6, decimal_places=3, null=True, blank=True)
     ci_upper = models.DecimalField("HR 95% CI upper", max_digits=6, decimal_places=3, null=True, blank=True)
     p_value = models.CharField(max_length=50, blank=True, help_text="As published, e.g. '<0.001' or '0.0002'.")

@@ -15,6 +15,7 @@ from drugs.models import (
 )
 from her2kb.api.fields import (
     ApiLinkField,
+    ApiModelSerializer,
     DrugSummarySerializer,
     FastRepresentationMixin,
     HtmlLinkField,
@@ -24,7 +25,7 @@ from her2kb.api.fields import (
 )
 
 
-class ApprovalSummarySerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class ApprovalSummarySerializer(FastRepresentationMixin, ApiModelSerializer):
     """An approval as it appears inside a drug."""
 
     url = ApiLinkField("approval-detail", "pk", lambda approval: approval.pk)
@@ -34,7 +35,7 @@ class ApprovalSummarySerializer(FastRepresentationMixin, serializers.ModelSerial
         fields = ["id", "agency", "date", "approval_type", "tumour_type", "her2_category", "setting", "url"]
 
 
-class ProductSummarySerializer(serializers.ModelSerializer):
+class ProductSummarySerializer(ApiModelSerializer):
     """A product (a brand as one agency authorised it) as it appears inside another record."""
 
     url = ApiLinkField("product-detail", "slug", lambda product: product.slug)
@@ -44,7 +45,7 @@ class ProductSummarySerializer(serializers.ModelSerializer):
         fields = ["slug", "brand_name", "agency", "url"]
 
 
-class CompanionDiagnosticSummarySerializer(serializers.ModelSerializer):
+class CompanionDiagnosticSummarySerializer(ApiModelSerializer):
     """A companion diagnostic as it appears inside an approval."""
 
     url = ApiLinkField("diagnostic-detail", "slug", lambda diagnostic: diagnostic.slug)
@@ -54,7 +55,7 @@ class CompanionDiagnosticSummarySerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "agency", "decision_number", "date", "scoring_rule", "url"]
 
 
-class DesignationSerializer(serializers.ModelSerializer):
+class DesignationSerializer(ApiModelSerializer):
     """An expedited programme of an approval, with the source that states it."""
 
     class Meta:
@@ -62,7 +63,7 @@ class DesignationSerializer(serializers.ModelSerializer):
         fields = ["designation", "source"]
 
 
-class LabelSummarySerializer(serializers.ModelSerializer):
+class LabelSummarySerializer(ApiModelSerializer):
     """A drug's label at one agency, as it appears inside the drug."""
 
     url = ApiLinkField("label-detail", "pk", lambda label: label.pk)
@@ -73,7 +74,7 @@ class LabelSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "agency", "document", "document_url", "revised", "url"]
 
 
-class RegulatoryEventSummarySerializer(serializers.ModelSerializer):
+class RegulatoryEventSummarySerializer(ApiModelSerializer):
     """A regulatory event as it appears inside the drug."""
 
     url = ApiLinkField("event-detail", "pk", lambda event: event.pk)
@@ -93,7 +94,7 @@ class DrugTrialSerializer(FastRepresentationMixin, serializers.Serializer):
         ref_name = "DrugTrial"
 
 
-class DrugSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class DrugSerializer(FastRepresentationMixin, ApiModelSerializer):
     url = ApiLinkField("drug-detail", "slug", lambda drug: drug.slug)
     html_url = HtmlLinkField()
     brand_names = StringListField()
@@ -152,7 +153,7 @@ class DrugSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         ]
 
 
-class ApprovalSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class ApprovalSerializer(FastRepresentationMixin, ApiModelSerializer):
     url = ApiLinkField("approval-detail", "pk", lambda approval: approval.pk)
     html_url = HtmlLinkField()
     drug = DrugSummarySerializer(read_only=True)
@@ -199,7 +200,7 @@ class ApprovalSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         ]
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(ApiModelSerializer):
     url = ApiLinkField("product-detail", "slug", lambda product: product.slug)
     html_url = HtmlLinkField()
     drug = DrugSummarySerializer(read_only=True)
@@ -222,7 +223,7 @@ class ProductSerializer(serializers.ModelSerializer):
         ]
 
 
-class DiagnosticApprovalSerializer(serializers.ModelSerializer):
+class DiagnosticApprovalSerializer(ApiModelSerializer):
     """An approval whose patients a companion diagnostic selects."""
 
     url = ApiLinkField("approval-detail", "pk", lambda approval: approval.pk)
@@ -234,7 +235,7 @@ class DiagnosticApprovalSerializer(serializers.ModelSerializer):
         fields = ["id", "drug", "product", "agency", "date", "tumour_type", "her2_category", "indication", "url"]
 
 
-class CompanionDiagnosticSerializer(serializers.ModelSerializer):
+class CompanionDiagnosticSerializer(ApiModelSerializer):
     url = ApiLinkField("diagnostic-detail", "slug", lambda diagnostic: diagnostic.slug)
     html_url = HtmlLinkField()
     approvals = DiagnosticApprovalSerializer(many=True, read_only=True, help_text="The approvals it selects for.")
@@ -262,7 +263,7 @@ class CompanionDiagnosticSerializer(serializers.ModelSerializer):
         ]
 
 
-class LabelWarningSerializer(serializers.ModelSerializer):
+class LabelWarningSerializer(ApiModelSerializer):
     """A warning as it appears inside its label: the label's words, section and source."""
 
     class Meta:
@@ -270,7 +271,7 @@ class LabelWarningSerializer(serializers.ModelSerializer):
         fields = ["kind", "topic", "statement", "section", "date_added", "source"]
 
 
-class LabelSerializer(serializers.ModelSerializer):
+class LabelSerializer(ApiModelSerializer):
     url = ApiLinkField("label-detail", "pk", lambda label: label.pk)
     html_url = HtmlLinkField()
     drug = DrugSummarySerializer(read_only=True)
@@ -299,7 +300,7 @@ class LabelSerializer(serializers.ModelSerializer):
         ]
 
 
-class WarningSerializer(serializers.ModelSerializer):
+class WarningSerializer(ApiModelSerializer):
     """One warning of a label with its drug and agency: one row each in CSV."""
 
     url = ApiLinkField("warning-detail", "pk", lambda warning: warning.pk)
@@ -327,7 +328,7 @@ class WarningSerializer(serializers.ModelSerializer):
         ]
 
 
-class RegulatoryEventSerializer(serializers.ModelSerializer):
+class RegulatoryEventSerializer(ApiModelSerializer):
     url = ApiLinkField("event-detail", "pk", lambda event: event.pk)
     html_url = HtmlLinkField()
     drug = DrugSummarySerializer(read_only=True)

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from her2kb.models import TimestampedModel, prefetch_listed
+from her2kb.models import TimestampedModel, prefetch_listed, value_list
 from her2kb.validators import validate_source_url, validate_source_urls
 
 from ..choices import (
@@ -84,23 +84,38 @@ class ApprovalQuerySet(models.QuerySet):
         """Approvals without sources, or without the companion diagnostic their indication names."""
         return self.filter(_WITHOUT_SOURCES | _without_companion_diagnostic())
 
-    def qualified_by(self, diagnostic_slug: str) -> ApprovalQuerySet:
-        """Approvals whose patients the companion diagnostic `diagnostic_slug` selects."""
-        return self.filter(companion_diagnostics__slug=diagnostic_slug).distinct()
-
-    def with_designation(self, designation: str) -> ApprovalQuerySet:
-        """Approvals granted with the expedited programme `designation` (a Designation value)."""
-        return self.filter(
-            models.Exists(ApprovalDesignation.objects.filter(approval=models.OuterRef("pk"), designation=designation))
+    def qualified_by(self, diagnostic_slugs: str | Iterable[str]) -> ApprovalQuerySet:
+        """Approvals whose patients the companion diagnostic `diagnostic_slugs` (one slug, or any of several)
+        selects."""
+        selecting = Approval.companion_diagnostics.through.objects.filter(
+            companiondiagnostic__slug__in=value_list(diagnostic_slugs)
         )
+        return self.filter(pk__in=selecting.values("approval_id"))
+
+    def with_designation(self, designations: str | Iterable[str]) -> ApprovalQuerySet:
+        """Approvals granted with the expedited programme `designations` (a Designation value, or any of several)."""
+        granted = ApprovalDesignation.objects.filter(
+            approval=models.OuterRef("pk"), designation__in=value_list(designations)
+        )
+        return self.filter(models.Exists(granted))
 
     def latest_first(self) -> ApprovalQuerySet:
         return self.order_by("-date", "drug__name")
 
-    def for_her2_status(self, status: str) -> ApprovalQuerySet:
-        """Approvals that apply to patients whose tumour has HER2 status `status` (a Her2Category value):
-        an approval for "HER2-low or HER2-ultralow" applies to both HER2-low and HER2-ultralow."""
-        return self.filter(her2_category__in=HER2_CATEGORIES_COVERING.get(status, [status]))
+    def for_her2_status(self, statuses: str | Iterable[str]) -> ApprovalQuerySet:
+        """Approvals that apply to patients whose tumour has HER2 status `statuses` (a Her2Category value, or any
+        of several): an approval for "HER2-low or HER2-ultralow" applies to both HER2-low and HER2-ultralow."""
+        categories = {
+            category for status in value_list(statuses) for category in HER2_CATEGORIES_COVERING.get(status, [status])
+        }
+        return self.filter(her2_category__in=sorted(categories))
+
+    def supported_by_trials(self, **trial_conditions: object) -> ApprovalQuerySet:
+        """Approvals with a pivotal trial meeting `trial_conditions` (lookups on Trial, e.g. phase__in=[…])."""
+        pivotal = Approval.pivotal_trials.through.objects.filter(
+            **{f"trial__{lookup}": value for lookup, value in trial_conditions.items()}
+        )
+        return self.filter(pk__in=pivotal.values("approval_id"))
 
     def indications(self) -> list[dict[str, object]]:
         """

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from her2kb.models import TimestampedModel
+from her2kb.models import TimestampedModel, value_list
 from her2kb.validators import (
     FDA_DEVICE_DECISION_MESSAGE,
     FDA_DEVICE_DECISION_PATTERN,
@@ -31,9 +33,12 @@ class CompanionDiagnosticQuerySet(models.QuerySet):
         """Everything the API shows for a diagnostic, in a constant number of queries."""
         return self.for_list()
 
-    def for_drug(self, drug_slug: str) -> CompanionDiagnosticQuerySet:
-        """Diagnostics that select patients for an approval of the drug `drug_slug`."""
-        return self.filter(approvals__drug__slug=drug_slug).distinct()
+    def for_drug(self, drug_slugs: str | Iterable[str]) -> CompanionDiagnosticQuerySet:
+        """Diagnostics that select patients for an approval of the drug `drug_slugs` (a slug, or any of several)."""
+        selecting = CompanionDiagnostic.approvals.through.objects.filter(
+            approval__drug__slug__in=value_list(drug_slugs)
+        )
+        return self.filter(pk__in=selecting.values("companiondiagnostic_id"))
 
 
 class CompanionDiagnostic(TimestampedModel):

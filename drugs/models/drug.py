@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from her2kb.models import (
     WatchRunBase,
     checked_through,
     prefetch_joined,
+    value_list,
 )
 from her2kb.validators import DRUG_IDENTIFIER_RULES, validate_hgnc_id, validate_source_urls
 
@@ -45,8 +47,11 @@ class Target(TimestampedModel):
 
     class Meta:
         ordering = ["symbol"]
-        # The ?target= filter matches the symbol in any case.
-        indexes = [models.Index(Upper("symbol"), name="target_symbol_upper_idx")]
+        # The ?target= filter matches the symbol or the gene symbol in any case.
+        indexes = [
+            models.Index(Upper("symbol"), name="target_symbol_upper_idx"),
+            models.Index(Upper("gene_symbol"), name="target_gene_symbol_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.symbol
@@ -90,6 +95,15 @@ class DrugQuerySet(models.QuerySet):
     def unapproved(self) -> DrugQuerySet:
         """Drugs without any regulatory approval yet."""
         return self.filter(~models.Exists(_approvals_of_each_drug()))
+
+    def with_target(self, symbols: str | Iterable[str]) -> DrugQuerySet:
+        """Drugs binding any of the targets `symbols`, each named by its symbol or its HGNC gene symbol in any case
+        (HER2 or ERBB2)."""
+        named = models.Q()
+        for symbol in value_list(symbols):
+            named |= models.Q(symbol__iexact=symbol) | models.Q(gene_symbol__iexact=symbol)
+        binding = Drug.targets.through.objects.filter(target__in=Target.objects.filter(named).values("pk"))
+        return self.filter(pk__in=binding.values("drug_id"))
 
     def named(self, text: str) -> DrugQuerySet:
         """Drugs whose INN, slug, brand names or codes contain `text` (any case): "enhertu", "DS-8201", "T-DXd"."""
@@ -208,12 +222,14 @@ class Drug(TimestampedModel, ReviewedModel):
     components = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="combinations", help_text="Fixed-dose combinations only."
     )
-    drugbank_id = models.CharField("DrugBank ID", max_length=20, blank=True)
-    chembl_id = models.CharField("ChEMBL ID", max_length=20, blank=True)
-    unii = models.CharField("UNII", max_length=20, blank=True)
-    ncit_code = models.CharField("NCIt code", max_length=20, blank=True)
-    atc_code = models.CharField("ATC code", max_length=7, blank=True, help_text="WHO ATC code, e.g. L01FD01.")
-    rxnorm_cui = models.CharField("RxNorm CUI", max_length=12, blank=True)
+    drugbank_id = models.CharField("DrugBank ID", max_length=20, blank=True, db_index=True)
+    chembl_id = models.CharField("ChEMBL ID", max_length=20, blank=True, db_index=True)
+    unii = models.CharField("UNII", max_length=20, blank=True, db_index=True)
+    ncit_code = models.CharField("NCIt code", max_length=20, blank=True, db_index=True)
+    atc_code = models.CharField(
+        "ATC code", max_length=7, blank=True, db_index=True, help_text="WHO ATC code, e.g. L01FD01."
+    )
+    rxnorm_cui = models.CharField("RxNorm CUI", max_length=12, blank=True, db_index=True)
     references = models.ManyToManyField("references.Reference", related_name="drugs", blank=True)
     sources = models.JSONField(default=list, blank=True, validators=[validate_string_list])
     notes = models.TextField(blank=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from her2kb.models import TimestampedModel
+from her2kb.models import TimestampedModel, value_list
 from her2kb.validators import (
     source_url_errors,
     validate_dailymed_set_id,
@@ -24,13 +26,14 @@ class LabelQuerySet(models.QuerySet):
         """Everything the API shows for a label (its warnings nested), in a constant number of queries."""
         return self.select_related("drug", "product").prefetch_related("warnings")
 
-    def with_warning(self, *, kind: str = "", topic: str = "") -> LabelQuerySet:
-        """Labels that state a warning of this kind and/or topic (e.g. a boxed warning on cardiomyopathy)."""
-        conditions = {"label": models.OuterRef("pk")}
+    def with_warning(self, *, kind: str | Iterable[str] = "", topic: str | Iterable[str] = "") -> LabelQuerySet:
+        """Labels that state a warning of this kind and/or topic (e.g. a boxed warning on cardiomyopathy); each may
+        be several values, any of which will do."""
+        conditions: dict[str, object] = {"label": models.OuterRef("pk")}
         if kind:
-            conditions["kind"] = kind
+            conditions["kind__in"] = value_list(kind)
         if topic:
-            conditions["topic"] = topic
+            conditions["topic__in"] = value_list(topic)
         return self.filter(models.Exists(LabelWarning.objects.filter(**conditions)))
 
 

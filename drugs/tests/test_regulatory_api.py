@@ -207,8 +207,8 @@ def test_an_outcome_shows_its_sources_and_data_cutoff(api):
         {
             "kind": "conference_abstract",
             "url": "https://example.org/abstract",
-            "title": "",
-            "section": "",
+            "title": None,
+            "section": None,
             "meeting": "Test Congress 2020",
             "abstract_number": "LBA1",
             "doi": "10.0000/x.1",

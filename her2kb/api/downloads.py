@@ -62,7 +62,9 @@ def download_response(view: Any, request: Request, queryset: QuerySet) -> HttpRe
     content_type = f"{renderer.media_type}; charset={renderer.charset}"
     try:
         response: HttpResponse = FileResponse(path.open("rb"), content_type=content_type)
-        response.headers.pop("Content-Disposition", None)  # FileResponse names the file; the API never did
+        response.headers.pop(
+            "Content-Disposition", None
+        )  # FileResponse names it after the stored file; the view names it
         response["X-Download"] = "stored"
     except FileNotFoundError:
         pieces = _rendered(view, renderer, queryset)

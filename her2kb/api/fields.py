@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,44 @@ class FastRepresentationMixin:
             if value is not _SKIP:
                 data[name] = value
         return data
+
+
+@functools.cache
+def blank_as_null(field_class: type[serializers.Field]) -> type[serializers.Field]:
+    """`field_class` writing null where the database holds "" (the way a text column says "unknown")."""
+
+    class BlankAsNull(field_class):
+        def to_representation(self, value: Any) -> Any:
+            return None if value == "" else super().to_representation(value)
+
+    BlankAsNull.__name__ = BlankAsNull.__qualname__ = f"BlankAsNull{field_class.__name__}"
+    return BlankAsNull
+
+
+class ApiModelSerializer(serializers.ModelSerializer):
+    """
+    The base of every model's API representation, so the schema says what answers hold:
+
+    - every field is read-only, so the schema marks each one required (every answer has it; `fields=` aside);
+    - an optional text or choice the record leaves empty is null, not "" (a typed client reads "unknown"), and the
+      schema marks it nullable.
+    """
+
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[type, dict[str, Any]]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if getattr(model_field, "blank", False) and issubclass(
+            field_class, serializers.CharField | serializers.ChoiceField
+        ):
+            field_class = blank_as_null(field_class)
+            kwargs.pop("allow_blank", None)
+            kwargs["allow_null"] = True
+        return field_class, kwargs
+
+    def get_extra_kwargs(self) -> dict[str, dict[str, Any]]:
+        extra_kwargs = super().get_extra_kwargs()
+        for name in self.Meta.fields:
+            extra_kwargs.setdefault(name, {})["read_only"] = True
+        return extra_kwargs
 
 
 def _reader(field: serializers.Field) -> Callable[[Any], Any]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+from django.db.models import QuerySet
 from rest_framework import exceptions, pagination
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from ..paginators import DataVersionPaginator
 from .parameters import INTEGER_RE, MAX_PAGE_SIZE, PAGE_SIZE
@@ -21,8 +24,43 @@ class ApiPagination(pagination.PageNumberPagination):
     last_page_strings = ()  # `page=last` is not documented: the parameter is an integer
     invalid_page_message = "Page {page_number} does not exist: {message}"
 
+    def get_paginated_response(self, data: list) -> Response:
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                # The next page's number as a field, so a client need not parse it out of `next`.
+                "next_page": self.page.next_page_number() if self.page.has_next() else None,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return _page_schema(
+            schema,
+            {"next_page": {"type": "integer", "nullable": True, "description": "The next page's `page`, or null."}},
+        )
+
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return []  # described by ApiAutoSchema from query_parameter_specs
+
+
+def _page_schema(results: dict[str, Any], position: dict[str, Any]) -> dict[str, Any]:
+    """A page's shape: the total, links to the neighbouring pages, their position as fields, and the records."""
+    link = {"type": "string", "format": "uri", "nullable": True}
+    properties = {
+        "count": {"type": "integer", "description": "How many records match, on every page together."},
+        "next": {**link, "description": "The next page, or null on the last."},
+        "previous": {**link, "description": "The previous page, or null on the first."},
+        **position,
+        "results": results,
+    }
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+def _cursor_of(url: str | None) -> str | None:
+    return parse_qs(urlsplit(url).query).get("cursor", [None])[0] if url else None
 
 
 class ApiCursorPagination(pagination.CursorPagination):
@@ -38,6 +76,35 @@ class ApiCursorPagination(pagination.CursorPagination):
     max_page_size = MAX_PAGE_SIZE
     ordering = "-pk"
     invalid_cursor_message = "Invalid cursor: follow the `next` and `previous` links instead of building one."
+
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list | None:
+        # The total, counted once per filter and data version like the numbered lists' (not per cursor).
+        self.count = DataVersionPaginator(queryset, self.page_size).count
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data: list) -> Response:
+        next_link, previous_link = self.get_next_link(), self.get_previous_link()
+        return Response(
+            {
+                "count": self.count,
+                "next": next_link,
+                "previous": previous_link,
+                # The cursors as fields, so a client need not parse them out of the links.
+                "next_cursor": _cursor_of(next_link),
+                "previous_cursor": _cursor_of(previous_link),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        cursor = {"type": "string", "nullable": True}
+        return _page_schema(
+            schema,
+            {
+                "next_cursor": {**cursor, "description": "The `cursor` of the next page, or null on the last."},
+                "previous_cursor": {**cursor, "description": "The `cursor` of the previous page, or null."},
+            },
+        )
 
     def decode_cursor(self, request: Request) -> pagination.Cursor | None:
         cursor = super().decode_cursor(request)

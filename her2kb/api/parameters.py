@@ -5,6 +5,7 @@ a page size over the cap is a 400 naming the parameter)."""
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -20,6 +21,7 @@ from rest_framework import exceptions, pagination
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 
+from her2kb.filters import ChoiceListField, TextListField, split_list
 from her2kb.validators import SEARCH_MAX_LENGTH, SEARCH_MAX_WORDS, SEARCH_TEXT_PATTERN, SEARCH_TEXT_VALIDATORS
 
 # Formats that download a whole (filtered) list as one file: they are not paginated, because a CSV or a
@@ -38,8 +40,26 @@ def python_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern)
 
 
+LIST_ITEM_PATTERN = r"^[^,]*[^, ][^,]*$"
+LIST_NOTE = "Several values: comma-separated (a,b) or the parameter repeated; any of them matches."
+
+
+def _pattern_schema(validators: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    for validator in validators:
+        if isinstance(validator, RegexValidator) and not validator.inverse_match:
+            schema["pattern"] = validator.regex.pattern
+    return schema
+
+
 def _form_field_schema(field: forms.Field, *, whole_number: bool = False) -> dict[str, Any]:
-    """The JSON-Schema fragment for one django-filter form field: what the filterset will accept."""
+    """The JSON-Schema fragment for one django-filter form field: what the filterset will accept (for a list
+    filter: what each of its values must be)."""
+    if isinstance(field, TextListField):
+        schema = _pattern_schema(field.item_validators)
+        if field.max_length:
+            schema["maxLength"] = field.max_length
+        return schema
     if isinstance(field, forms.ChoiceField):
         return {"type": "string", "enum": [str(value) for value, _ in field.choices if value != ""]}
     if isinstance(field, forms.NullBooleanField):
@@ -54,13 +74,24 @@ def _form_field_schema(field: forms.Field, *, whole_number: bool = False) -> dic
         return schema
     if isinstance(field, forms.DateField):
         return {"type": "string", "format": "date"}
-    schema = {"type": "string"}
+    schema = _pattern_schema(field.validators)
     if getattr(field, "max_length", None):
         schema["maxLength"] = field.max_length
-    for validator in field.validators:
-        if isinstance(validator, RegexValidator) and not validator.inverse_match:
-            schema["pattern"] = validator.regex.pattern
     return schema
+
+
+def list_parameter(item_schema: dict[str, Any], description: str, validators: Any = ()) -> dict[str, Any]:
+    """The spec of a parameter taking several values (`agency=FDA,EMA`, or `agency` repeated)."""
+    if item_schema.get("type") == "string" and "enum" not in item_schema and "pattern" not in item_schema:
+        # No comma inside a value (it separates them) and not spaces alone (they are trimmed off each value).
+        item_schema = {**item_schema, "pattern": LIST_ITEM_PATTERN}
+    return {
+        # An empty list (`agency=`) is refused: it would mean "no filter" to one reader and "nothing" to another.
+        "schema": {"type": "array", "items": item_schema, "minItems": 1},
+        "description": f"{description}. {LIST_NOTE}",
+        "validators": list(validators),
+        "list": True,
+    }
 
 
 def search_text_parameter(description: str) -> dict[str, Any]:
@@ -86,6 +117,9 @@ def filterset_parameter_specs(filterset_class: type[django_filters.FilterSet]) -
                     "schema": _form_field_schema(subfield),
                     "description": f"{description}: {bound} this value.",
                 }
+        elif isinstance(field, ChoiceListField | TextListField):
+            validators = field.item_validators if isinstance(field, TextListField) else ()
+            specs[name] = list_parameter(_form_field_schema(field), description.rstrip("."), validators)
         else:
             schema = _form_field_schema(field, whole_number=_filters_whole_numbers(filterset_class, filter_))
             specs[name] = {"schema": schema, "description": description}
@@ -97,7 +131,7 @@ def filterset_parameter_specs(filterset_class: type[django_filters.FilterSet]) -
 
 def _filters_whole_numbers(filterset_class: type[django_filters.FilterSet], filter_: django_filters.Filter) -> bool:
     """A number filter on a year, or on an integer column, takes integers: `year=2019.5` is a mistake."""
-    if filter_.lookup_expr in ("year", "month", "day"):
+    if filter_.lookup_expr.split("__")[0] in ("year", "month", "day"):
         return True
     try:
         model_field = filterset_class._meta.model._meta.get_field(filter_.field_name)
@@ -136,6 +170,13 @@ def query_parameter_specs(view: Any) -> dict[str, dict[str, Any]]:
                 "description": f"Results per page (default {PAGE_SIZE}, at most {MAX_PAGE_SIZE}). "
                 "File formats (CSV, citations) are not paginated: they hold every matching row.",
             }
+    serializer_class = getattr(view, "serializer_class", None)
+    if serializer_class is not None:
+        specs["fields"] = list_parameter(
+            {"type": "string", "enum": serializer_field_names(serializer_class)},
+            "Only these fields of each record (a sparse fieldset), e.g. fields=id,drug,date; the answer then "
+            "holds those alone, whatever the record's schema marks required",
+        )
     specs.update(getattr(view, "extra_query_parameters", {}))
     formats = [renderer.format for renderer in view.renderer_classes]
     if formats:
@@ -145,6 +186,12 @@ def query_parameter_specs(view: Any) -> dict[str, dict[str, Any]]:
             "Lists in file formats hold every matching row, not one page.",
         }
     return specs
+
+
+@functools.cache
+def serializer_field_names(serializer_class: type) -> list[str]:
+    """The top-level fields a serializer writes: what `fields=` may name."""
+    return list(serializer_class().fields)
 
 
 def _check_value(name: str, value: str, schema: Mapping[str, Any]) -> str | None:
@@ -199,15 +246,26 @@ def validate_query_parameters(request: Request, specs: Mapping[str, Mapping[str,
             allowed = ", ".join(sorted(specs)) or "none"
             errors[name] = [f"Unknown query parameter '{name}'. This endpoint accepts: {allowed}."]
             continue
-        if len(values) > 1:
+        spec = specs[name]
+        if spec.get("list"):
+            if any(not part.strip(" ") for value in values for part in value.split(",")):
+                errors[name] = [f"{name} has an empty value: give each value, separated by commas."]
+                continue
+            items = split_list(values)
+            schema = spec["schema"]["items"]
+        elif len(values) > 1:
             errors[name] = [f"Give {name} once, not {len(values)} times."]
             continue
-        value = values[0]  # NUL characters never get here: her2kb.middleware.InputGuardMiddleware answers 400
-        problem = _validator_problem(value, specs[name].get("validators", ())) or _check_value(
-            name, value, specs[name]["schema"]
-        )
-        if problem:
-            errors[name] = [problem]
+        else:
+            items, schema = values, spec["schema"]
+        # NUL characters never get here: her2kb.middleware.InputGuardMiddleware answers 400
+        problems = [
+            problem
+            for item in items
+            if (problem := _validator_problem(item, spec.get("validators", ())) or _check_value(name, item, schema))
+        ]
+        if problems:
+            errors[name] = problems
     if errors:
         raise exceptions.ValidationError(errors)
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from rest_framework import renderers, serializers
 
+from .errors import PROBLEM_MEDIA_TYPE
+
 # How a related object is named in a CSV cell: the first of these keys it has.
 IDENTIFIER_KEYS = ("identifier", "slug", "pmid", "id")
 
@@ -84,6 +86,13 @@ def rows_of(data: Any) -> list[Mapping[str, Any]]:
     if isinstance(data, dict) and isinstance(data.get("results"), list):
         return data["results"]
     return [data] if isinstance(data, dict) else []
+
+
+class ProblemJSONRenderer(renderers.JSONRenderer):
+    """Errors: JSON as RFC 9457 names it, whatever format the request asked for."""
+
+    media_type = PROBLEM_MEDIA_TYPE
+    format = "problem"
 
 
 class CSVRenderer(renderers.BaseRenderer):

@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
-from .errors import ErrorSerializer
+from .errors import PROBLEM_MEDIA_TYPE, ErrorSerializer
 from .parameters import query_parameter_specs
 from .views import ApiViewMixin
 
@@ -28,8 +28,10 @@ class ApiAutoSchema(AutoSchema):
         if not isinstance(self.view, ApiViewMixin):
             return parameters
         for name, spec in query_parameter_specs(self.view).items():
+            # A list is comma-separated in one parameter (style form, not exploded); repeating it works too.
+            shape = {"style": "form", "explode": False} if spec.get("list") else {}
             parameters.append(
-                OpenApiParameter(name, spec["schema"], OpenApiParameter.QUERY, description=spec["description"])
+                OpenApiParameter(name, spec["schema"], OpenApiParameter.QUERY, description=spec["description"], **shape)
             )
         return parameters
 
@@ -43,7 +45,7 @@ class ApiAutoSchema(AutoSchema):
                         content["schema"] = renderer.response_schema
             for code, response in ERROR_RESPONSES.items():
                 responses.setdefault(
-                    str(code), self._get_response_for_code(response, str(code), media_types=["application/json"])
+                    str(code), self._get_response_for_code(response, str(code), media_types=[PROBLEM_MEDIA_TYPE])
                 )
         return responses
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 from rest_framework import throttling
@@ -49,3 +51,24 @@ class DownloadRateThrottle(_SettingsRateMixin, throttling.SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+@dataclass(frozen=True)
+class RateLimitState:
+    """Where a client stands against one throttle: its limit per window, what is left, and when it resets."""
+
+    limit: int
+    remaining: int
+    reset: int  # seconds until the oldest counted request leaves the window
+    window: int
+
+
+def rate_limit_state(throttle: Any) -> RateLimitState | None:
+    """The state a throttle left after `allow_request`, or None when it did not count this request (no rate set,
+    or not its kind of client)."""
+    history = getattr(throttle, "history", None)
+    if getattr(throttle, "rate", None) is None or history is None or not hasattr(throttle, "now"):
+        return None
+    limit, window = int(throttle.num_requests), int(throttle.duration)
+    reset = math.ceil(history[-1] + window - throttle.now) if history else window
+    return RateLimitState(limit=limit, remaining=max(0, limit - len(history)), reset=max(0, reset), window=window)

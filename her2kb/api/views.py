@@ -13,9 +13,12 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
-from rest_framework import exceptions, renderers, status
+from django.utils.text import slugify
+from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from her2kb.filters import split_list
 
 from . import caching, downloads
 from .caching import (
@@ -31,8 +34,20 @@ from .parameters import (
     query_parameter_specs,
     validate_query_parameters,
 )
-from .renderers import rows_of
-from .throttling import AnonymousRateThrottle, DownloadRateThrottle
+from .renderers import ProblemJSONRenderer, rows_of
+from .throttling import AnonymousRateThrottle, DownloadRateThrottle, rate_limit_state
+
+FILE_EXTENSIONS = {"csv": "csv", "bibtex": "bib", "ris": "ris", "csljson": "csl.json"}
+
+
+def download_name(view: Any, format_name: str) -> str:
+    """The file name of a download: the endpoint's name, and the record's identifier on a detail."""
+    basename = getattr(view, "basename", None) or "records"
+    lookup = (getattr(view, "kwargs", None) or {}).get(
+        getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
+    )
+    stem = f"her2kb-{basename}-{slugify(str(lookup))}" if lookup else f"her2kb-{basename}s"
+    return f"{stem}.{FILE_EXTENSIONS[format_name]}"
 
 
 class ApiViewMixin:
@@ -54,7 +69,14 @@ class ApiViewMixin:
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Before content negotiation, so `?format=nonsense` gets this message rather than a bare 404.
-        validate_query_parameters(request, query_parameter_specs(self))
+        try:
+            validate_query_parameters(request, query_parameter_specs(self))
+        except exceptions.ValidationError:
+            # An invalid request counts against the rate like any other (and says so in its RateLimit headers);
+            # past the rate it is a 429.
+            self.perform_authentication(request)
+            self.check_throttles(request)
+            raise
         # Authentication, content negotiation and throttling: a cached answer still counts against the rate.
         super().initial(request, *args, **kwargs)
         if self.cache_responses and request.method in ("GET", "HEAD") and settings.API_CACHE_SECONDS > 0:
@@ -101,6 +123,17 @@ class ApiViewMixin:
             return Response(exc.data)
         return super().handle_exception(exc)
 
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        """The view's serializer, keeping only the fields `?fields=` names (a sparse fieldset), in its own order."""
+        serializer = super().get_serializer(*args, **kwargs)
+        request = getattr(self, "request", None)
+        wanted = split_list(request.query_params.getlist("fields")) if request is not None else []
+        if wanted:
+            record = getattr(serializer, "child", serializer)
+            for name in [name for name in record.fields if name not in wanted]:
+                record.fields.pop(name)
+        return serializer
+
     def paginate_queryset(self, queryset: QuerySet) -> list | None:
         renderer = getattr(self.request, "accepted_renderer", None)
         if renderer is not None and renderer.format in FILE_FORMATS:
@@ -110,13 +143,14 @@ class ApiViewMixin:
     def finalize_response(self, request: Request, response: HttpResponse, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().finalize_response(request, response, *args, **kwargs)
         if isinstance(response, Response) and response.status_code >= 400:
-            # Errors are JSON even when the request asked for CSV or BibTeX.
-            response.accepted_renderer = renderers.JSONRenderer()
+            # Errors are problem JSON even when the request asked for CSV or BibTeX.
+            response.accepted_renderer = ProblemJSONRenderer()
             response.accepted_media_type = response.accepted_renderer.media_type
-            return response
+            return self._with_rate_limit(response)
         if request.method in ("GET", "HEAD") and response.status_code == status.HTTP_200_OK:
-            if response.streaming:
-                return response  # a file with validators of its own (the bulk export)
+            if response.streaming:  # a file with validators of its own (a long whole-list download, the bulk export)
+                self._name_download(request, response)
+                return self._with_rate_limit(response)
             if self._cache_hit is not None:
                 last_modified = self._cache_hit.last_modified
                 response["X-Cache"] = "hit"
@@ -124,8 +158,40 @@ class ApiViewMixin:
                 last_modified = dataset_last_modified()
                 if self._cache_key is not None and self._store(response.data, last_modified):
                     response["X-Cache"] = "miss"
-            return self._conditional(request, response, last_modified)
+            self._name_download(request, response)
+            return self._with_rate_limit(self._conditional(request, response, last_modified))
+        return self._with_rate_limit(response)
+
+    def check_throttles(self, request: Request) -> None:
+        """DRF's, remembering how much of the tightest limit is left, for the RateLimit headers."""
+        waits, tightest = [], None
+        for throttle in self.get_throttles():
+            allowed = throttle.allow_request(request, self)
+            if not allowed:
+                waits.append(throttle.wait())
+            state = rate_limit_state(throttle)
+            if state is not None and (tightest is None or state.remaining < tightest.remaining):
+                tightest = state
+        self._rate_limit = tightest
+        if waits:
+            self.throttled(request, max((wait for wait in waits if wait is not None), default=None))
+
+    def _with_rate_limit(self, response: HttpResponse) -> HttpResponse:
+        """RateLimit-Limit/-Remaining/-Reset (IETF httpapi draft) on every answer a throttle counted."""
+        state = getattr(self, "_rate_limit", None)
+        if state is not None:
+            response["RateLimit-Limit"] = str(state.limit)
+            response["RateLimit-Remaining"] = str(state.remaining)
+            response["RateLimit-Reset"] = str(state.reset)
+            response["RateLimit-Policy"] = f"{state.limit};w={state.window}"
         return response
+
+    def _name_download(self, request: Request, response: HttpResponse) -> None:
+        """A file format downloads as a named file: her2kb-approvals.csv, her2kb-reference-12345.bib …"""
+        renderer = getattr(request, "accepted_renderer", None)
+        if renderer is None or renderer.format not in FILE_FORMATS:
+            return
+        response["Content-Disposition"] = f'attachment; filename="{download_name(self, renderer.format)}"'
 
     def _store(self, data: Any, last_modified: datetime.datetime | None) -> bool:
         """Cache a 200's data with its Last-Modified (so a hit runs no query at all), if it is not too big."""

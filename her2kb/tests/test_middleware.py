@@ -32,7 +32,7 @@ def test_a_nul_character_in_the_path_or_query_is_a_400(url):
 def test_the_api_answers_the_nul_guard_in_json():
     response = Client().get("/api/v1/drugs/%00/")
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert "NUL" in response.json()["detail"]
 
 

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from curation.views import LatestReleaseView
+from curation.views import LatestReleaseView, ReleaseApiListView
 from drugs.api.views import (
     ApprovalViewSet,
     CompanionDiagnosticViewSet,
@@ -40,6 +40,7 @@ router.register("references", ReferenceViewSet, basename="reference")
 urlpatterns = [
     path("v1/search/", SearchView.as_view(), name="api_search"),
     path("v1/export/", ExportView.as_view(), name="export"),
+    path("v1/releases/", ReleaseApiListView.as_view(), name="release-list"),
     path("v1/releases/latest/", LatestReleaseView.as_view(), name="release-latest"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

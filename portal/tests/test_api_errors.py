@@ -28,10 +28,18 @@ def api():
         ("/api/v1/drugs/?ordering=secret_field", "ordering"),
         ("/api/v1/drugs/?page_size=0", "page_size"),
         ("/api/v1/drugs/?page=last", "page"),
-        ("/api/v1/drugs/?drug_class=adc&drug_class=tki", "drug_class"),
+        ("/api/v1/drugs/?drug_class=adc&drug_class=antibody", "drug_class"),
+        ("/api/v1/approvals/?agency=FDA,XYZ", "agency"),
+        ("/api/v1/drugs/?q=a&q=b", "q"),
+        ("/api/v1/drugs/?drugbank_id=DB1", "drugbank_id"),
+        ("/api/v1/drugs/?fields=id,secret", "fields"),
+        ("/api/v1/approvals/?year_min=20x", "year_min"),
+        ("/api/v1/outcomes/?hazard_ratio_max=low", "hazard_ratio_max"),
+        ("/api/v1/trials/?start_date_after=2020-02-30", "start_date_after"),
         ("/api/v1/drugs/?q=a%00b", "q"),
         ("/api/v1/trials/?nct_id=NCT123", "nct_id"),
-        ("/api/v1/trials/?nct_id=NCT12345678%0A", "nct_id"),
+        ("/api/v1/trials/?nct_id=NCT12345678%0A1", "nct_id"),
+        ("/api/v1/trials/?nct_id=NCT12345678,NCT123", "nct_id"),
         ("/api/v1/trials/?phase=phase_9", "phase"),
         ("/api/v1/outcomes/?trial=12345", "trial"),
         ("/api/v1/references/?pmid=0123", "pmid"),
@@ -45,7 +53,7 @@ def api():
 def test_bad_query_parameters_are_a_400_naming_the_parameter(api, url, parameter):
     response = api.get(url)
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert parameter in body["errors"]
     assert body["detail"].startswith("Invalid request: ")
@@ -65,10 +73,10 @@ def test_page_out_of_range_is_a_404_with_a_message(api):
 def test_errors_are_json_even_when_a_file_format_was_asked_for(api):
     response = api.get("/api/v1/approvals/?agency=XYZ&format=csv")
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     response = api.get("/api/v1/references/999999/?format=bibtex")
     assert response.status_code == 404
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
 
 
 @pytest.mark.parametrize("url", ["/api/v1/nothing-here/", "/api/v1/drugs/a/b/", "/api/v2/drugs/"])

@@ -58,8 +58,11 @@ def test_every_accepted_query_parameter_is_described(openapi, path):
 
 def test_the_researcher_recipes_are_in_the_docs(openapi):
     parameters = {p["name"]: p for p in openapi["paths"]["/api/v1/approvals/"]["get"]["parameters"]}
-    assert "adc" in parameters["drug_class"]["schema"]["enum"]
-    assert "FDA" in parameters["agency"]["schema"]["enum"]
+    assert "adc" in parameters["drug_class"]["schema"]["items"]["enum"]
+    assert "FDA" in parameters["agency"]["schema"]["items"]["enum"]
+    # A list parameter is one comma-separated value (repeating it works too, as the description says).
+    assert (parameters["agency"]["style"], parameters["agency"]["explode"]) == ("form", False)
+    assert "comma-separated" in parameters["agency"]["description"]
     assert parameters["date_after"]["schema"]["format"] == "date"
     assert "csv" in parameters["format"]["schema"]["enum"]
     reference_parameters = {p["name"]: p for p in openapi["paths"]["/api/v1/references/"]["get"]["parameters"]}

@@ -5,11 +5,13 @@ from rest_framework import serializers
 
 from her2kb.api.fields import (
     ApiLinkField,
+    ApiModelSerializer,
     DrugSummarySerializer,
     FastRepresentationMixin,
     HtmlLinkField,
     StringListField,
     TrialSummarySerializer,
+    blank_as_null,
 )
 from references.models import Reference
 
@@ -31,13 +33,21 @@ class AuthorListField(serializers.JSONField):
     """The stored author list, described for the schema as a list of Author objects."""
 
 
-class ReferenceSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class ReferenceSerializer(FastRepresentationMixin, ApiModelSerializer):
     url = ApiLinkField("reference-detail", "pmid", lambda reference: reference.pmid)
     html_url = HtmlLinkField()
     authors = AuthorListField(read_only=True, help_text="In the order PubMed lists them.")
+    title = serializers.CharField(
+        source="display_title", read_only=True, help_text="As PubMed gives it, without its closing full stop."
+    )
     citation = serializers.CharField(read_only=True, help_text="Short Vancouver-style citation.")
+    citation_key = serializers.CharField(
+        read_only=True, help_text="A stable key for citing it: first author, year, first word of the title."
+    )
     pubmed_url = serializers.URLField(read_only=True)
-    doi_url = serializers.CharField(read_only=True, help_text="Empty when the DOI is unknown.")
+    doi_url = blank_as_null(serializers.URLField)(
+        read_only=True, allow_null=True, help_text="Null when the DOI is unknown."
+    )
     publication_types = StringListField()
     mesh_terms = StringListField(help_text="MeSH descriptors PubMed indexed the article with.")
     retraction_notice_pmids = StringListField(help_text="PMIDs of retraction notices for this article.")
@@ -61,6 +71,8 @@ class ReferenceSerializer(FastRepresentationMixin, serializers.ModelSerializer):
             "pmcid",
             "title",
             "authors",
+            "authors_complete",
+            "citation_key",
             "journal",
             "journal_iso",
             "pub_year",

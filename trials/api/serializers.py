@@ -4,18 +4,20 @@ from rest_framework import serializers
 
 from her2kb.api.fields import (
     ApiLinkField,
+    ApiModelSerializer,
     DrugSummarySerializer,
     FastRepresentationMixin,
     HtmlLinkField,
     ReferenceSummarySerializer,
     StringListField,
     TrialSummarySerializer,
+    blank_as_null,
     trial_identifier,
 )
 from trials.models import Outcome, OutcomeSource, Trial, TrialDrug
 
 
-class TrialDrugSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class TrialDrugSerializer(FastRepresentationMixin, ApiModelSerializer):
     """A drug studied in a trial, with its role there."""
 
     drug = DrugSummarySerializer(read_only=True)
@@ -25,7 +27,7 @@ class TrialDrugSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         fields = ["drug", "role"]
 
 
-class OutcomeSummarySerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class OutcomeSummarySerializer(FastRepresentationMixin, ApiModelSerializer):
     """An outcome as it appears inside a trial."""
 
     url = ApiLinkField("outcome-detail", "pk", lambda outcome: outcome.pk)
@@ -48,11 +50,13 @@ class SupportedApprovalSerializer(FastRepresentationMixin, serializers.Serialize
         ref_name = "SupportedApproval"
 
 
-class TrialSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class TrialSerializer(FastRepresentationMixin, ApiModelSerializer):
     identifier = serializers.SerializerMethodField(help_text="NCT number, or the slug for trials without one.")
     url = ApiLinkField("trial-detail", "identifier", trial_identifier)
     html_url = HtmlLinkField()
-    clinicaltrials_gov_url = serializers.CharField(read_only=True, help_text="Empty for trials without an NCT number.")
+    clinicaltrials_gov_url = blank_as_null(serializers.URLField)(
+        read_only=True, allow_null=True, help_text="Null for trials without an NCT number."
+    )
     conditions = StringListField()
     arms = StringListField()
     drugs = TrialDrugSerializer(source="listed_trial_drugs", many=True, read_only=True)
@@ -98,7 +102,7 @@ class TrialSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         return trial_identifier(trial)
 
 
-class OutcomeSourceSerializer(serializers.ModelSerializer):
+class OutcomeSourceSerializer(ApiModelSerializer):
     """Evidence for an outcome that is not a PubMed article: a label section, an assessment report, a conference
     abstract or a registry results page."""
 
@@ -107,7 +111,7 @@ class OutcomeSourceSerializer(serializers.ModelSerializer):
         fields = ["kind", "url", "title", "section", "meeting", "abstract_number", "doi"]
 
 
-class OutcomeSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class OutcomeSerializer(FastRepresentationMixin, ApiModelSerializer):
     url = ApiLinkField("outcome-detail", "pk", lambda outcome: outcome.pk)
     html_url = HtmlLinkField()
     trial = TrialSummarySerializer(read_only=True)

@@ -1,8 +1,12 @@
-"""`manage.py load_her2kb`: load the curated YAML dataset (idempotent upsert, one transaction)."""
+"""`manage.py load_her2kb`: load the curated YAML dataset (idempotent upsert, one transaction), migrating the database
+first when it needs it."""
 
 from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from curation.dataset import DEFAULT_DATA_DIR, DatasetError, load_dataset
 
@@ -18,6 +22,12 @@ class Command(BaseCommand):
     def handle(self, *args, data_dir: Path, **options):
         if not data_dir.is_dir():
             raise CommandError(f"No dataset folder at {data_dir}")
+        # A fresh clone (or a database older than the code) is migrated first, so the documented load of a release
+        # is one command.
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            self.stdout.write("Applying the database migrations first.")
+            call_command("migrate", interactive=False, verbosity=0)
         try:
             report = load_dataset(data_dir)
         except DatasetError as error:
