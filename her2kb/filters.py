@@ -134,3 +134,21 @@ class IdentifierListFilter(_ListFilterMixin, django_filters.Filter):
         if max_length is not None:
             kwargs["max_length"] = max_length
         super().__init__(*args, **kwargs)
+
+
+# The range of a 32-bit integer column on every database the project runs on.
+INTEGER_COLUMN_RANGE = (-(2**31), 2**31 - 1)
+
+
+class WholeNumberRangeFilter(django_filters.RangeFilter):
+    """`name_min` / `name_max` on a whole-number column (participants enrolled). Any number is a valid bound, but
+    the database cannot compare a column with 10^308: bounds beyond what the column can hold are brought to its
+    limits first, which matches the same rows (a minimum of 10^308 participants matches none)."""
+
+    def filter(self, qs: QuerySet, value: slice | None) -> QuerySet:
+        if value:
+            low, high = INTEGER_COLUMN_RANGE
+            value = slice(
+                *(None if bound is None else min(max(bound, low), high) for bound in (value.start, value.stop))
+            )
+        return super().filter(qs, value)

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from drugs.choices import DrugClass, Her2Category, TumourType
-from her2kb.filters import ChoiceListFilter, IdentifierListFilter
+from her2kb.filters import ChoiceListFilter, IdentifierListFilter, WholeNumberRangeFilter
 from her2kb.validators import SEARCH_MAX_LENGTH, validate_nct_id, validate_search_words, validate_slug_value
 
 from .choices import DrugRole, Endpoint, TrialPhase, TrialStatus
@@ -39,7 +39,7 @@ class TrialFilterSet(django_filters.FilterSet):
     primary_completion_date = django_filters.DateFromToRangeFilter(
         label="Primary completion (primary_completion_date_after, primary_completion_date_before)"
     )
-    enrollment = django_filters.RangeFilter(label="Participants enrolled (enrollment_min, enrollment_max)")
+    enrollment = WholeNumberRangeFilter(label="Participants enrolled (enrollment_min, enrollment_max)")
 
     class Meta:
         model = Trial

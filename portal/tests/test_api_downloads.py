@@ -124,6 +124,6 @@ def test_downloads_have_their_own_stricter_rate(api, settings):
     assert statuses == [200, 200, 429]
     refused = api.get("/api/v1/references/", {"format": "bibtex"}, REMOTE_ADDR=address)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
-    assert refused["Content-Type"] == "application/json"
+    assert refused["Content-Type"] == "application/problem+json"
     # Pages of JSON, and single records in a file format, are not downloads of a whole list.
     assert api.get("/api/v1/drugs/", REMOTE_ADDR=address).status_code == 200

@@ -62,4 +62,7 @@ def test_api_conforms_to_its_schema(case):
     # A sparse fieldset holds only the fields it names, on purpose: the schema's required fields are those of a whole
     # record (the parameter's description says so). Every other check still applies to it.
     sparse = bool(case.query) and "fields" in case.query
-    case.call_and_validate(excluded_checks=[response_schema_conformance] if sparse else [])
+    # The in-process client does not inflate gzip as a real client does; the gzip export has tests of its own.
+    case.call_and_validate(
+        headers={"Accept-Encoding": "identity"}, excluded_checks=[response_schema_conformance] if sparse else []
+    )

@@ -174,3 +174,18 @@ def test_query_count_does_not_grow_with_the_data(api, path):
     small = count_queries()
     make_linked_dataset(8)
     assert count_queries() == small
+
+
+def test_enrollment_bounds_beyond_any_column_are_answered_not_overflowed(api):
+    """A number the schema allows but no integer column holds (1e308) is a bound like any other, never a 500."""
+    TrialFactory(enrollment=500)
+
+    def enrollments(query: str) -> list[int]:
+        response = api.get(f"/api/v1/trials/?{query}")
+        assert response.status_code == 200, response.content
+        return [trial["enrollment"] for trial in response.json()["results"]]
+
+    assert enrollments("enrollment_min=1.7976931348623157e%2B308") == []
+    assert enrollments("enrollment_max=1.7976931348623157e%2B308") == [500]
+    assert enrollments("enrollment_min=-1e300&enrollment_max=2.79e-57") == []
+    assert enrollments("enrollment_min=100&enrollment_max=1000") == [500]
