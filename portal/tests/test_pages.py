@@ -230,3 +230,29 @@ def test_list_page_text_filter_with_too_many_words_is_a_400_with_the_reason(path
     response = Client().get(path, {"q": " ".join(["word"] * 40)})
     assert response.status_code == 400
     assert "at most 12 words" in response.content.decode()
+
+
+def test_search_page_groups_results_with_counts_and_lists_approvals():
+    drug = DrugFactory(name="fakeximab", synonyms=["FK-8201"])
+    ApprovalFactory(drug=drug, indication="Fake HER2-low breast cancer")
+
+    html = Client().get("/search/", {"q": "fk8201"}).content.decode()
+
+    assert 'href="#drugs-results">1 drugs' in html and 'href="#approvals-results">1 approvals' in html
+    assert "Fake HER2-low breast cancer" in html
+
+
+def test_search_page_without_a_match_explains_how_search_works():
+    response = Client().get("/search/", {"q": "nothing-like-this"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Each word must match" in html and "whole words only" in html
+
+
+@pytest.mark.parametrize("query", ["---", "%%", "[(", "\\"])
+def test_search_page_with_only_punctuation_is_a_page_not_an_error(query):
+    response = Client().get("/search/", {"q": query})
+
+    assert response.status_code == 200
+    assert "0 results" in response.content.decode()
