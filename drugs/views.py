@@ -7,6 +7,7 @@ from django.views.generic import DetailView, TemplateView
 
 from her2kb import charts
 from her2kb.api.renderers import csv_cell
+from her2kb.cache import cached_for_data_version
 from her2kb.jsonld import drug_jsonld, jsonld_script
 from her2kb.views import FilteredListView
 
@@ -65,10 +66,28 @@ class ApprovalListView(FilteredListView):
     form_fields = ("tumour_type", "her2_status", "agency", "setting", "drug_class", "approval_type", "year")
     paginate_by = 100
 
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        # The agency filter says which agencies have nothing on record, instead of offering an empty list silently.
+        self.agency_counts = cached_for_data_version("approvals:count_by_agency", Approval.objects.count_by_agency)
+        field = filterset.form.fields["agency"]
+        field.choices = [
+            (code, label if not code else f"{label} ({self.agency_counts.get(code, 0)})")
+            if not code or self.agency_counts.get(code)
+            else (code, f"{label}: no approval on record")
+            for code, label in field.choices
+        ]
+        return filterset
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         approvals = list(context["object_list"])
         context["approvals"] = approvals
+        context["agencies_without_records"] = [
+            (code, label) for code, label in Agency.choices if not self.agency_counts.get(code)
+        ]
+        chosen = self.request.GET.get("agency", "")
+        context["chosen_agency"] = (chosen, dict(Agency.choices)[chosen]) if chosen in Agency.values else None
         context["timeline"] = charts.timeline_svg(
             charts.timeline_points_from_approvals(approvals, row="drug"),
             title="Approvals over time, one row per drug, coloured by agency",

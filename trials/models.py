@@ -115,7 +115,7 @@ class TrialQuerySet(models.QuerySet):
         """Everything a trial's page shows: drugs and roles, outcomes with their references, the
         approvals the trial supports, references, and when its sources were last checked, in a constant number of
         queries."""
-        return self.prefetch_related(
+        return self.select_related("last_reviewed_by").prefetch_related(
             prefetch_joined(Trial, "trial_drugs", "drug"),
             "outcomes__references",
             "outcomes__sources",

@@ -109,6 +109,10 @@ class ApprovalQuerySet(models.QuerySet):
         )
         return self.filter(condition).latest_first()
 
+    def count_by_agency(self) -> dict[str, int]:
+        """How many approvals each agency has on record (agencies without any are absent). One query."""
+        return dict(self.order_by().values_list("agency").annotate(n=models.Count("pk")))
+
     def latest_first(self) -> ApprovalQuerySet:
         return self.order_by("-date", "drug__name")
 

@@ -30,7 +30,7 @@ from her2kb.models import (
 )
 from her2kb.validators import DRUG_IDENTIFIER_RULES, validate_hgnc_id, validate_source_urls
 
-from ..choices import DevelopmentStatus, DrugClass, KinaseBinding, Route
+from ..choices import Agency, DevelopmentStatus, DrugClass, KinaseBinding, Route
 
 
 def validate_string_list(value: object) -> None:
@@ -162,7 +162,7 @@ class DrugQuerySet(models.QuerySet):
         """Everything a drug's page shows: approvals with their products, designations, companion diagnostics,
         pivotal trials and results; its brands, labels with their warnings and regulatory events; the trials it is
         studied in with their outcomes, components, biosimilars and references, in a constant number of queries."""
-        return self.select_related("biosimilar_of").prefetch_related(
+        return self.select_related("biosimilar_of", "last_reviewed_by").prefetch_related(
             "targets",
             "components",
             "biosimilars",
@@ -314,6 +314,14 @@ class Drug(TimestampedModel, ReviewedModel):
         for product in sorted(self.products.all(), key=lambda product: (product.brand_name.lower(), product.agency)):
             brands.setdefault(product.brand_name, []).append(product)
         return [{"brand_name": name, "products": products} for name, products in brands.items()]
+
+    @property
+    def agencies_without_approvals(self) -> list[tuple[str, str]]:
+        """The agencies (code, label) with no approval of this drug on record, in the site's agency order. Reads
+        prefetched approvals. "No approval on record" is not "not approved": the pages link what is known to be
+        missing."""
+        recorded = {approval.agency for approval in self.approvals.all()}
+        return [(code, label) for code, label in Agency.choices if code not in recorded]
 
     @property
     def display_name(self) -> str:

@@ -301,14 +301,18 @@ def test_approval_filter_form_puts_tumour_and_her2_status_first_and_says_any():
     assert '<option value="" selected>Any</option>' in form
 
 
-def test_drug_page_says_when_a_curator_last_reviewed_it():
+def test_drug_page_gives_the_review_date_and_reviewer_only_where_the_data_has_them(curator):
     import datetime
 
-    drug = DrugFactory(last_reviewed_at=datetime.datetime(2026, 3, 4, 12, 0, tzinfo=datetime.UTC))
-    assert "Last reviewed by a curator on" in Client().get(drug.get_absolute_url()).content.decode()
-    assert "4 March 2026" in Client().get(drug.get_absolute_url()).content.decode()
-    unreviewed = DrugFactory()
-    assert "Not yet reviewed" in Client().get(unreviewed.get_absolute_url()).content.decode()
+    drug = DrugFactory(
+        last_reviewed_at=datetime.datetime(2026, 3, 4, 12, 0, 0, 123456, tzinfo=datetime.UTC),
+        last_reviewed_by=curator,
+    )
+    html = Client().get(drug.get_absolute_url()).content.decode()
+    assert "Reviewed against its sources on" in html and "4 March 2026" in html and f"by {curator.first_name}" in html
+    assert 'datetime="2026-03-04"' in html  # no microseconds in a datetime attribute
+    unreviewed = Client().get(DrugFactory().get_absolute_url()).content.decode()
+    assert "Reviewed against" not in unreviewed and "Not yet reviewed" not in unreviewed
 
 
 # --- /landscape/ -------------------------------------------------------------------------------
@@ -390,3 +394,31 @@ def test_landscape_query_count_does_not_grow_with_data():
     small = count_queries("/landscape/?tumour=breast&her2=low")
     make_catalogue(6)
     assert count_queries("/landscape/?tumour=breast&her2=low") == small
+
+
+def test_drug_page_names_the_agencies_without_an_approval_on_record_and_links_their_gaps():
+    drug = DrugFactory()
+    ApprovalFactory(drug=drug, agency="FDA")
+    ApprovalFactory(drug=drug, agency="EMA")
+
+    html = _get(drug.get_absolute_url()).content.decode()
+
+    line = html[html.index('class="small agencies-without-records"') :]
+    line = line[: line.index("</p>")]
+    assert "No approval on record at" in line
+    assert 'href="/missing/pmda/"' in line and 'href="/missing/tga/"' in line
+    assert "/missing/fda/" not in line and "/missing/ema/" not in line
+
+
+def test_approvals_agency_filter_says_which_agencies_have_no_record_and_links_their_gaps():
+    ApprovalFactory(agency="FDA")
+
+    html = _get("/approvals/").content.decode()
+
+    assert '<option value="FDA">US FDA (1)</option>' in html
+    assert '<option value="TGA">Australia TGA: no approval on record</option>' in html
+    assert 'class="small muted agencies-without-records"' in html and 'href="/missing/tga/"' in html
+
+    empty = _get("/approvals/", {"agency": "TGA"}).content.decode()
+    assert "No approvals match these filters. For Australia TGA, see" in empty
+    assert 'href="/missing/tga/">what is known to be missing' in empty

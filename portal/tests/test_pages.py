@@ -256,3 +256,36 @@ def test_search_page_with_only_punctuation_is_a_page_not_an_error(query):
 
     assert response.status_code == 200
     assert "0 results" in response.content.decode()
+
+
+def test_footer_says_data_as_of_the_newest_record_change_and_the_release():
+    import datetime
+
+    from drugs.models import Drug
+
+    drug = DrugFactory()
+    Drug.objects.filter(pk=drug.pk).update(updated_at=datetime.datetime(2031, 5, 6, 7, 0, tzinfo=datetime.UTC))
+
+    html = Client().get("/drugs/").content.decode()
+
+    footer = html[html.index('class="site-footer"') :]
+    assert "Data as of" in footer and "6 May 2031" in footer
+    assert "no release published yet" in footer
+
+
+def test_missing_list_page_renders_the_agencys_markdown_without_raw_html():
+    from her2kb.missing import MISSING_DIR
+
+    response = Client().get("/missing/ema/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    first_heading = (MISSING_DIR / "ema.md").read_text(encoding="utf-8").splitlines()[0].lstrip("# ").strip()
+    assert f"<h1>{first_heading}</h1>" in html.replace("&#x27;", "'")
+    assert "<h2>" in html and "<li>" in html  # the markdown's sections and items, as HTML
+    assert 'href="/missing/fda/"' in html  # the other lists
+
+
+@pytest.mark.parametrize("name", ["nothing", "README", "..", "fda.md", "FDA"])
+def test_missing_list_page_for_an_unknown_list_is_a_404(name):
+    assert Client().get(f"/missing/{name}/").status_code == 404
