@@ -385,7 +385,7 @@ def test_landscape_with_a_bad_choice_is_a_400_naming_the_field(params):
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "This choice could not be used" in html and "landscape-table" not in html
+    assert "Some filters could not be used" in html and "landscape-table" not in html
 
 
 def test_landscape_query_count_does_not_grow_with_data():
