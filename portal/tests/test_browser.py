@@ -144,7 +144,7 @@ def test_walk_home_search_drug_trial_reference(live_server, page, dataset):
 
 def test_her2_low_question_is_answered_within_three_clicks(live_server, page, dataset):
     page.goto(live_server.url + "/")
-    page.get_by_role("link", name="HER2-low breast cancer").click()  # click 1
+    page.get_by_role("link", name="HER2-low breast cancer", exact=True).click()  # click 1
     row = page.locator("tr", has_text="after endocrine therapy").first
     assert row.is_visible()
     assert "FAKE-Breast04" in row.inner_text()  # on what trial
