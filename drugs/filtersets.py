@@ -1,6 +1,7 @@
 """Filters for drugs, approvals and the regulatory records: one definition serves the HTML pages and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 
 from her2kb.filters import ChoiceListFilter, IdentifierListFilter
@@ -247,3 +248,12 @@ class RegulatoryEventFilterSet(django_filters.FilterSet):
     class Meta:
         model = RegulatoryEvent
         fields = ["drug", "agency", "event_type", "date"]
+
+
+class LandscapeForm(forms.Form):
+    """The treatment landscape's choice (page and API alike): a tumour type and a HER2 status, optionally a setting.
+    The names are short because they make the page's shareable address."""
+
+    tumour = forms.ChoiceField(choices=TumourType.choices, label="Tumour")
+    her2 = forms.ChoiceField(choices=Her2Category.choices, label="HER2 status")
+    setting = forms.ChoiceField(choices=[("", "Any setting"), *TherapySetting.choices], required=False)

@@ -14,9 +14,14 @@ records for single words and identifiers, only less cleverly ranked.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from django.db import connection
-from django.db.models import Case, FloatField, Model, Q, QuerySet, Value, When
+from django.db.models import Case, FloatField, Model, Q, QuerySet, TextField, Value, When
 from django.db.models.expressions import Expression
+from django.db.models.functions import Cast, Upper
+from django.db.models.lookups import Regex
 
 DOCUMENT_COLUMN = "search_document"
 # Stemmed English for prose; the migrations use the same configuration for the text columns.
@@ -103,3 +108,88 @@ def among_top_candidates(queryset: QuerySet, matching: QuerySet, *newest_first: 
 def bonus(condition: Q, points: float) -> Case:
     """`points` when the row meets `condition`, else 0: lifts exact identifier matches to the top."""
     return Case(When(condition, then=Value(points)), default=Value(0.0), output_field=FloatField())
+
+
+# ---- words and identifiers as a clinician types them ------------------------------------------------------------
+# "DS8201", "DS-8201a" and "ds 8201" name one drug; "T-DXd" is "tdxd". Identifiers (names, brands, codes, acronyms,
+# NCT numbers) are matched on their letters and digits in order, with or without a separator between any two, by a
+# regular expression on the upper-cased text: one pattern for Python (SQLite's REGEXP) and PostgreSQL, where the
+# trigram indexes on upper(field) answer it. Terms this short or shorter match whole words only, so "ILD" does not
+# find "wild-type" and "DS" does not find every "ds" inside a word.
+SHORT_TERM_LENGTH = 3
+_SEPARATOR = "[- ./_]?"
+_NOT_ALNUM = "[^A-Z0-9]"
+
+
+def identifier_key(text: str) -> str:
+    """`text`'s letters and digits, lower-cased: "DS-8201a" → "ds8201a", "T-DXd" → "tdxd"."""
+    return re.sub(r"[^0-9a-z]", "", (text or "").lower())
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a query that can match anything: split on white space, those without a letter or digit dropped."""
+    return [word for word in (text or "").split() if identifier_key(word)]
+
+
+def _whole(pattern: str) -> str:
+    return f"(^|{_NOT_ALNUM}){pattern}({_NOT_ALNUM}|$)"
+
+
+def identifier_pattern(text: str) -> str:
+    """
+    A pattern (for upper-cased text) finding the identifier `text` with or without separators: "ds 8201" gives
+    D[- ./_]?S[- ./_]?8… , which finds "DS-8201A". Whole words only for a short identifier; "" when `text` has no
+    letter or digit.
+    """
+    key = identifier_key(text).upper()
+    if not key:
+        return ""
+    pattern = _SEPARATOR.join(key)  # letters and digits only: nothing to escape
+    return _whole(pattern) if len(key) <= SHORT_TERM_LENGTH else pattern
+
+
+def word_pattern(word: str) -> str:
+    """A pattern (for upper-cased text) finding `word` as typed: a whole word when short, else anywhere."""
+    escaped = re.escape(word.upper())
+    return _whole(escaped) if len(identifier_key(word)) <= SHORT_TERM_LENGTH else escaped
+
+
+def upper_text(field: str) -> Upper:
+    """The field's text, upper-cased (a JSON list as its JSON text): the expression the trigram indexes hold."""
+    return Upper(Cast(field, TextField()))
+
+
+def _regex(field: str, pattern: str) -> Q:
+    return Q(Regex(upper_text(field), pattern))
+
+
+def identifier_matches(text: str, fields: Sequence[str]) -> Q:
+    """Rows where one of `fields` holds the identifier `text`, separators ignored (see `identifier_pattern`)."""
+    pattern = identifier_pattern(text)
+    condition = Q(pk__in=[])
+    if pattern:
+        for name in fields:
+            condition |= _regex(name, pattern)
+    return condition
+
+
+def every_word_matches(text: str, *, identifiers: Sequence[str] = (), texts: Sequence[str] = ()) -> Q:
+    """
+    Rows where every word of `text` is in one of the fields: in `identifiers` separators ignored, in `texts` as
+    typed; short words as whole words.
+    """
+    words = query_words(text)
+    if not words:
+        return Q(pk__in=[])
+    condition = Q()
+    for word in words:
+        one = identifier_matches(word, identifiers) if identifiers else Q(pk__in=[])
+        for name in texts:
+            one |= _regex(name, word_pattern(word))
+        condition &= one
+    return condition
+
+
+def is_short_term(text: str) -> bool:
+    """Whether `text` is short enough to match whole words only."""
+    return len(identifier_key(text)) <= SHORT_TERM_LENGTH

@@ -119,6 +119,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The footer's "data as of" and release version (by name: the project package imports no app).
+                "portal.context_processors.footer",
             ],
             # Display filters of the public pages; her2kb is the project package, not an installed app.
             "libraries": {"her2kb": "her2kb.templatetags.her2kb"},

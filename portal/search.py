@@ -1,16 +1,19 @@
 """
-One search across drugs, trials and references, used by the search page and the API's search endpoint.
+One search across drugs, approvals (their indications), trials and references, used by the search page and the
+API's search endpoint.
 
 What matches and in what order is each model's business: `Drug.objects.search()`, `Trial.objects.search()` and
 `Reference.objects.search()` (see `her2kb.fulltext`). On PostgreSQL the text is matched through GIN-indexed
 full-text documents and ranked; short identifiers (brand names, codes such as "DS-8201", trial acronyms, NCT
 numbers) are also matched as substrings, because a tokeniser does not reliably keep "DS-8201" or "NCT0352" whole
-and a clinician often types only part of a code. On SQLite (the embedded default) every field is matched as a
-substring and the ranking is "identifier match first", so the page works the same way, only less cleverly
-ranked.
+and a clinician often types only part of a code. On SQLite (the embedded default) every word of the query must be
+in one of the fields and the ranking is "identifier match first", so the page works the same way, only less cleverly
+ranked. Everywhere, names and codes match with or without separators ("DS8201" = "DS-8201a" = "ds 8201", "tdxd" =
+"T-DXd") and short terms ("ILD") as whole words only (`her2kb.fulltext`).
 
     results = search_everything("DS-8201", limit=20)
-    results.drugs, results.trials, results.references   # lists, best match first
+    results.drugs, results.approvals, results.trials, results.references   # lists, best match first
+    results.counts                                                          # how many of each matched in all
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from drugs.models import Drug
+from drugs.models import Approval, Drug
+from her2kb.fulltext import query_words
 from references.models import Reference
 from trials.models import Trial
 
 # Longer queries are cut here: nobody types more, and it bounds the work a request can ask for.
 MAX_QUERY_LENGTH = 200
 DEFAULT_LIMIT = 20
+RESULT_KINDS = ("drugs", "approvals", "trials", "references")
 MAX_LIMIT = 100
 
 
@@ -37,10 +42,25 @@ class SearchResults:
     drugs: list[Drug] = field(default_factory=list)
     trials: list[Trial] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
+    approvals: list[Approval] = field(default_factory=list)
+    # How many records of each kind match in all (the lists stop at the limit).
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RESULT_KINDS, 0))
 
     @property
     def total(self) -> int:
-        return len(self.drugs) + len(self.trials) + len(self.references)
+        """How many records match in all, of every kind."""
+        return sum(self.counts.values())
+
+    @property
+    def groups(self) -> list[tuple[str, str, list, int]]:
+        """(kind, heading, records shown, how many match) for each kind with a match, in the page's order."""
+        kinds = [
+            ("drugs", "Drugs", self.drugs),
+            ("approvals", "Approvals", self.approvals),
+            ("trials", "Trials", self.trials),
+            ("references", "References", self.references),
+        ]
+        return [(kind, heading, shown, self.counts[kind]) for kind, heading, shown in kinds if shown]
 
     @property
     def is_empty(self) -> bool:
@@ -64,6 +84,12 @@ def search_trials(query: str) -> QuerySet[Trial]:
     return Trial.objects.for_list().search(query) if query else Trial.objects.none()
 
 
+def search_approvals(query: str) -> QuerySet[Approval]:
+    """Approvals whose indication or drug hold every word of `query`, newest first."""
+    query = normalise_query(query)
+    return Approval.objects.for_list().search(query) if query else Approval.objects.none()
+
+
 def search_references(query: str) -> QuerySet[Reference]:
     """References whose title or abstract (or PMID, DOI, journal) match `query`, best first."""
     query = normalise_query(query)
@@ -72,26 +98,34 @@ def search_references(query: str) -> QuerySet[Reference]:
 
 def search_everything(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResults:
     """
-    Search drugs, trials and references for `query`; at most `limit` (1–MAX_LIMIT) of each, best first.
+    Search drugs, approvals, trials and references for `query`; at most `limit` (1–MAX_LIMIT) of each, best first,
+    and how many of each match in all.
 
-    An empty or blank query finds nothing (and runs no SQL). Three queries plus the prefetches of the
-    models' `for_list()` querysets, whatever the amount of data.
+    An empty or blank query (or one without a letter or digit) finds nothing and runs no SQL. Eight queries plus
+    the prefetches of the models' `for_list()` querysets, whatever the amount of data.
     """
     query = normalise_query(query)
     limit = max(1, min(limit, MAX_LIMIT))
-    if not query:
-        return SearchResults(query="")
+    if not query_words(query):
+        return SearchResults(query=query)
+    found = {
+        "drugs": search_drugs(query),
+        "approvals": search_approvals(query),
+        "trials": search_trials(query),
+        "references": search_references(query),
+    }
+    counts = {kind: queryset.order_by().count() for kind, queryset in found.items()}
     return SearchResults(
         query=query,
-        drugs=list(search_drugs(query)[:limit]),
-        trials=list(search_trials(query)[:limit]),
-        references=list(search_references(query)[:limit]),
+        counts=counts,
+        **{kind: list(queryset[:limit]) for kind, queryset in found.items()},
     )
 
 
 __all__ = [
     "MAX_QUERY_LENGTH",
     "SearchResults",
+    "search_approvals",
     "search_drugs",
     "search_everything",
     "search_references",

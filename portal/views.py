@@ -1,12 +1,13 @@
 """The site-wide pages: home, about, search across every kind of record, and the health check."""
 
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.generic import TemplateView
 
 from drugs.choices import DrugClass
 from drugs.models import Approval, Drug, FdaWatchRun
 from her2kb.cache import cached_for_data_version
+from her2kb.missing import missing_list, missing_list_names
 from her2kb.models import SourceCheck
 from her2kb.validators import SEARCH_MAX_LENGTH, search_text_problem
 from references.models import LiteratureWatchRun, Reference, SyncRun
@@ -56,6 +57,20 @@ def site_source_checks() -> list[SourceCheck]:
 
 class AboutView(TemplateView):
     template_name = "about.html"
+
+
+class MissingListView(TemplateView):
+    """What the dataset is known to lack for one agency or area, as its curators listed it in data/missing/."""
+
+    template_name = "missing.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        listed = missing_list(kwargs["name"])
+        if listed is None:
+            raise Http404("No list of missing records by that name.")
+        context.update(missing=listed, names=missing_list_names())
+        return context
 
 
 class SearchView(TemplateView):

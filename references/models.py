@@ -13,7 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from her2kb.fulltext import among_top_candidates, bonus, filter_full_text, text_rank, uses_full_text_search
+from her2kb.fulltext import (
+    among_top_candidates,
+    bonus,
+    every_word_matches,
+    filter_full_text,
+    text_rank,
+    uses_full_text_search,
+)
 from her2kb.links import link
 from her2kb.models import SourceCheck, SyncRunBase, TimestampedModel, WatchRunBase, prefetch_joined, prefetch_listed
 from her2kb.validators import PMID_PATTERN, validate_doi, validate_pmcid, validate_pmid
@@ -47,7 +54,8 @@ class ReferenceQuerySet(models.QuerySet):
         identifier = models.Q(pmid=text) | models.Q(doi__iexact=text)
         if uses_full_text_search():
             return filter_full_text(self, text, or_matching=identifier)
-        return self.filter(identifier | models.Q(title__icontains=text) | models.Q(abstract__icontains=text))
+        # Every word in the title or abstract; short ones ("ILD") as whole words, so "wild-type" is no match.
+        return self.filter(identifier | every_word_matches(text, texts=("title", "abstract")))
 
     def search(self, text: str) -> ReferenceQuerySet:
         """`matching(text)`, best first: an exact PMID or DOI, then (on PostgreSQL) text rank; newest first."""

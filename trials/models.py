@@ -9,7 +9,16 @@ from simple_history.models import HistoricalRecords
 
 from drugs.choices import Her2Category, TumourType
 from drugs.models import validate_string_list
-from her2kb.fulltext import among_top_candidates, bonus, filter_full_text, text_rank, uses_full_text_search
+from her2kb.fulltext import (
+    among_top_candidates,
+    bonus,
+    every_word_matches,
+    filter_full_text,
+    identifier_matches,
+    is_short_term,
+    text_rank,
+    uses_full_text_search,
+)
 from her2kb.links import link
 from her2kb.models import (
     ReviewedModel,
@@ -59,26 +68,38 @@ def date_precision_field(what: str) -> models.CharField:
     )
 
 
+TRIAL_IDENTIFIER_FIELDS = ("acronym", "nct_id")
+
+
+def _identifier_condition(text: str) -> models.Q:
+    """The acronym or NCT number holds `text`, separators ignored; a short `text` as a whole word only."""
+    condition = identifier_matches(text, TRIAL_IDENTIFIER_FIELDS)
+    if not is_short_term(text):
+        condition |= models.Q(acronym__icontains=text) | models.Q(nct_id__icontains=text)
+    return condition
+
+
 class TrialQuerySet(models.QuerySet):
     def matching(self, text: str) -> TrialQuerySet:
         """
-        Trials whose acronym or NCT number contains `text` (clinicians type "DESTINY-B" or "NCT0352"), or whose
-        title, conditions or sponsor match it.
+        Trials whose acronym or NCT number holds `text` (clinicians type "DESTINY-B", "destiny breast04" or
+        "NCT0352"; separators are ignored), or whose title, conditions or sponsor match every word of it.
 
         PostgreSQL matches the words through the GIN-indexed `search_document` and the identifiers through trigram
-        indexes; elsewhere everything is a substring match.
+        indexes; elsewhere each word must be in one of the fields. Short terms match whole words only.
         """
         text = text.strip()
-        identifier = models.Q(acronym__icontains=text) | models.Q(nct_id__icontains=text)
+        identifier = _identifier_condition(text)
         if uses_full_text_search():
             return filter_full_text(self, text, or_matching=identifier)
-        return self.filter(identifier | models.Q(title__icontains=text) | models.Q(conditions__icontains=text))
+        words = every_word_matches(text, identifiers=TRIAL_IDENTIFIER_FIELDS, texts=("title", "conditions"))
+        return self.filter(identifier | words)
 
     def search(self, text: str) -> TrialQuerySet:
         """`matching(text)`, best first: the exact NCT number or acronym, then partial identifiers, then text."""
         text = text.strip()
         exact = models.Q(nct_id__iexact=text) | models.Q(acronym__iexact=text)
-        identifier = models.Q(acronym__icontains=text) | models.Q(nct_id__icontains=text)
+        identifier = _identifier_condition(text)
         rank = bonus(exact, 2.0) + bonus(identifier, 1.0)
         found = self.matching(text)
         if uses_full_text_search():
@@ -103,7 +124,7 @@ class TrialQuerySet(models.QuerySet):
         """Everything a trial's page shows: drugs and roles, outcomes with their references, the
         approvals the trial supports, references, and when its sources were last checked, in a constant number of
         queries."""
-        return self.prefetch_related(
+        return self.select_related("last_reviewed_by").prefetch_related(
             prefetch_joined(Trial, "trial_drugs", "drug"),
             "outcomes__references",
             "outcomes__sources",

@@ -23,6 +23,7 @@ from her2kb.api.fields import (
     StringListField,
     TrialSummarySerializer,
 )
+from her2kb.links import site_url
 
 
 class ApprovalSummarySerializer(FastRepresentationMixin, ApiModelSerializer):
@@ -352,3 +353,102 @@ class RegulatoryEventSerializer(ApiModelSerializer):
             "notes",
             "updated_at",
         ]
+
+
+class LandscapeApprovalSerializer(FastRepresentationMixin, serializers.Serializer):
+    """One approval in a landscape cell: when, what kind, its designations and companion tests."""
+
+    id = serializers.IntegerField(read_only=True)
+    date = serializers.DateField(read_only=True)
+    approval_type = serializers.CharField(
+        read_only=True, help_text="Empty when the agency's announcement does not say."
+    )
+    indication = serializers.CharField(read_only=True)
+    product = ProductSummarySerializer(read_only=True, allow_null=True)
+    designations = serializers.SerializerMethodField(help_text="Designation values, e.g. breakthrough_therapy.")
+    companion_diagnostics = CompanionDiagnosticSummarySerializer(many=True, read_only=True)
+    url = ApiLinkField("approval-detail", "pk", lambda approval: approval.pk)
+    html_url = HtmlLinkField()
+
+    class Meta:
+        ref_name = "LandscapeApproval"
+
+    def get_designations(self, approval: Approval) -> list[str]:
+        return [designation.designation for designation in approval.designation_list]
+
+
+class LandscapeCellSerializer(serializers.Serializer):
+    """One agency's approvals of a row; none means no approval on record (which is not "not approved")."""
+
+    agency = serializers.CharField(read_only=True)
+    approvals = LandscapeApprovalSerializer(many=True, read_only=True)
+    missing_list_url = serializers.SerializerMethodField(
+        help_text="Without approvals: the page listing what is known to be missing for this agency, if any."
+    )
+
+    class Meta:
+        ref_name = "LandscapeCell"
+
+    def get_missing_list_url(self, cell) -> str:
+        return site_url(cell.missing_url) if cell.missing_url else ""
+
+
+class LandscapeResultSerializer(serializers.Serializer):
+    """A pivotal trial's primary result, as published."""
+
+    endpoint = serializers.CharField(read_only=True)
+    endpoint_label = serializers.CharField(read_only=True)
+    population = serializers.CharField(read_only=True)
+    experimental_value = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True, allow_null=True)
+    control_value = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True, allow_null=True)
+    value_unit = serializers.CharField(read_only=True)
+    hazard_ratio = serializers.DecimalField(max_digits=6, decimal_places=3, read_only=True, allow_null=True)
+    ci_lower = serializers.DecimalField(max_digits=6, decimal_places=3, read_only=True, allow_null=True)
+    ci_upper = serializers.DecimalField(max_digits=6, decimal_places=3, read_only=True, allow_null=True)
+    p_value = serializers.CharField(read_only=True)
+    url = ApiLinkField("outcome-detail", "pk", lambda outcome: outcome.pk)
+
+    class Meta:
+        ref_name = "LandscapeResult"
+
+
+class LandscapeTrialSerializer(TrialSummarySerializer):
+    """A pivotal trial of a row, with its primary results."""
+
+    primary_results = LandscapeResultSerializer(source="primary_outcomes", many=True, read_only=True)
+
+    class Meta:
+        ref_name = "LandscapeTrial"
+
+
+class LandscapeRowSerializer(serializers.Serializer):
+    """One drug in one setting, with a cell per agency (FDA, EMA, NMPA, PMDA, MHRA, HC, TGA, always in that order)."""
+
+    drug = DrugSummarySerializer(read_only=True)
+    setting = serializers.CharField(read_only=True)
+    cells = LandscapeCellSerializer(many=True, read_only=True)
+    pivotal_trials = LandscapeTrialSerializer(many=True, read_only=True)
+    no_pivotal_trial_reasons = StringListField()
+
+    class Meta:
+        ref_name = "LandscapeRow"
+
+
+class LandscapeSerializer(serializers.Serializer):
+    tumour_type = serializers.CharField(read_only=True)
+    her2_status = serializers.CharField(read_only=True)
+    setting = serializers.CharField(read_only=True, help_text="Empty: every setting.")
+    agencies = serializers.SerializerMethodField(help_text="The columns: agency codes in the order of the cells.")
+    agencies_without_records = serializers.SerializerMethodField(
+        help_text="Agencies with no approval on record in any row."
+    )
+    rows = LandscapeRowSerializer(many=True, read_only=True)
+
+    class Meta:
+        ref_name = "Landscape"
+
+    def get_agencies(self, landscape) -> list[str]:
+        return [code for code, _label in landscape.agencies]
+
+    def get_agencies_without_records(self, landscape) -> list[str]:
+        return [code for code, _label in landscape.agencies_without_records]

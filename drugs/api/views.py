@@ -1,6 +1,10 @@
 """Read-only API endpoints for drugs and approvals."""
 
-from rest_framework import viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, renderers, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from drugs.filtersets import (
     ApprovalFilterSet,
@@ -8,9 +12,11 @@ from drugs.filtersets import (
     DrugFilterSet,
     LabelFilterSet,
     LabelWarningFilterSet,
+    LandscapeForm,
     ProductFilterSet,
     RegulatoryEventFilterSet,
 )
+from drugs.landscape import treatment_landscape
 from drugs.models import Approval, CompanionDiagnostic, Drug, Label, LabelWarning, Product, RegulatoryEvent
 from her2kb.api.pagination import ApiPagination
 from her2kb.api.views import ApiViewMixin
@@ -20,6 +26,7 @@ from .serializers import (
     CompanionDiagnosticSerializer,
     DrugSerializer,
     LabelSerializer,
+    LandscapeSerializer,
     ProductSerializer,
     RegulatoryEventSerializer,
     WarningSerializer,
@@ -149,3 +156,43 @@ class RegulatoryEventViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["description", "indication", "drug__name"]
     ordering_fields = {"date": "date", "drug": "drug__name", "agency": "agency"}
     ordering = ["-date", "drug__name"]
+
+
+def _choice_parameter(form_field, description: str) -> dict:
+    return {
+        "schema": {"type": "string", "enum": [value for value, _label in form_field.choices if value]},
+        "description": description,
+    }
+
+
+class LandscapeView(ApiViewMixin, APIView):
+    """
+    The treatment landscape: for one tumour type and HER2 status, every approved drug (one row per drug and
+    setting) with a cell per agency — each approval's date, type, designations and companion diagnostics — and the
+    pivotal trials with their primary results. An empty cell means no approval is on record (which is not the same
+    as "not approved"); it links the agency's list of what is known to be missing.
+
+    Example: HER2-low breast cancer — `/api/v1/landscape/?tumour=breast&her2=low`.
+    """
+
+    renderer_classes = [renderers.JSONRenderer]
+    extra_query_parameters = {
+        "tumour": _choice_parameter(LandscapeForm.base_fields["tumour"], "Tumour type (required)."),
+        "her2": _choice_parameter(
+            LandscapeForm.base_fields["her2"],
+            "The patient's HER2 status (required): `low` includes approvals for HER2-low or HER2-ultralow.",
+        ),
+        "setting": _choice_parameter(LandscapeForm.base_fields["setting"], "Only this setting (optional)."),
+    }
+
+    @extend_schema(responses=LandscapeSerializer)
+    def get(self, request: Request) -> Response:
+        form = LandscapeForm(request.query_params)
+        if not form.is_valid():
+            raise exceptions.ValidationError({name: list(errors) for name, errors in form.errors.items()})
+        landscape = treatment_landscape(
+            tumour_type=form.cleaned_data["tumour"],
+            her2_status=form.cleaned_data["her2"],
+            setting=form.cleaned_data["setting"],
+        )
+        return Response(LandscapeSerializer(landscape, context={"request": request}).data)

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from her2kb.fulltext import every_word_matches, identifier_matches
 from her2kb.models import TimestampedModel, prefetch_listed, value_list
 from her2kb.validators import validate_source_url, validate_source_urls
 
@@ -23,7 +24,7 @@ from ..choices import (
     TherapySetting,
     TumourType,
 )
-from .drug import Drug, validate_string_list
+from .drug import DRUG_NAME_FIELDS, Drug, validate_string_list
 
 # Which recorded categories apply to a patient's HER2 status, and the reverse. One place for this rule.
 # "HER2-expressing" (IHC 1+, 2+ or 3+) covers HER2-low (IHC 1+, IHC 2+/ISH−) and IHC 3+ tumours; not
@@ -98,6 +99,24 @@ class ApprovalQuerySet(models.QuerySet):
             approval=models.OuterRef("pk"), designation__in=value_list(designations)
         )
         return self.filter(models.Exists(granted))
+
+    def search(self, text: str) -> ApprovalQuerySet:
+        """
+        Approvals whose indication, line of therapy or drug (INN, brand names, codes) hold every word of `text`
+        ("trastuzumab gastric", "tdxd HER2-low"), newest first; drug names and codes match with or without
+        separators, short words as whole words. A substring match: approvals are few, and it is the same on SQLite
+        and PostgreSQL.
+        """
+        text = text.strip()
+        names = tuple(f"drug__{field}" for field in DRUG_NAME_FIELDS)
+        condition = identifier_matches(text, names) | every_word_matches(
+            text, identifiers=names, texts=("indication", "line_of_therapy")
+        )
+        return self.filter(condition).latest_first()
+
+    def count_by_agency(self) -> dict[str, int]:
+        """How many approvals each agency has on record (agencies without any are absent). One query."""
+        return dict(self.order_by().values_list("agency").annotate(n=models.Count("pk")))
 
     def latest_first(self) -> ApprovalQuerySet:
         return self.order_by("-date", "drug__name")

@@ -11,7 +11,15 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from her2kb.fulltext import bonus, filter_full_text, text_rank, uses_full_text_search
+from her2kb.fulltext import (
+    bonus,
+    every_word_matches,
+    filter_full_text,
+    identifier_matches,
+    is_short_term,
+    text_rank,
+    uses_full_text_search,
+)
 from her2kb.links import link
 from her2kb.models import (
     ReviewedModel,
@@ -24,7 +32,7 @@ from her2kb.models import (
 )
 from her2kb.validators import DRUG_IDENTIFIER_RULES, validate_hgnc_id, validate_source_urls
 
-from ..choices import DevelopmentStatus, DrugClass, KinaseBinding, Route
+from ..choices import Agency, DevelopmentStatus, DrugClass, KinaseBinding, Route
 
 
 def validate_string_list(value: object) -> None:
@@ -72,6 +80,10 @@ class Target(TimestampedModel):
         return f"https://www.ncbi.nlm.nih.gov/gene/{self.entrez_gene_id}" if self.entrez_gene_id else ""
 
 
+# The fields that name a drug, matched as identifiers (separators ignored) by search.
+DRUG_NAME_FIELDS = ("name", "slug", "brand_names", "synonyms")
+
+
 def _name_contains(text: str) -> models.Q:
     return (
         models.Q(name__icontains=text)
@@ -110,13 +122,20 @@ class DrugQuerySet(models.QuerySet):
         return self.filter(_name_contains(text.strip()))
 
     def matching(self, text: str) -> DrugQuerySet:
-        """`named(text)`, or drugs whose mechanism, payload or binding site match it (words on PostgreSQL, through
-        the GIN-indexed `search_document`; substrings elsewhere)."""
+        """
+        Drugs whose INN, slug, brand names or codes hold `text` with or without separators ("DS8201", "ds 8201" and
+        "DS-8201a" find DS-8201a; "tdxd" finds T-DXd), or — every word of it — their mechanism or payload (words on
+        PostgreSQL, through the GIN-indexed `search_document`; elsewhere each word in one of the fields). Short
+        terms ("ILD") match whole words only.
+        """
         text = text.strip()
-        named = _name_contains(text)
+        identifier = identifier_matches(text, DRUG_NAME_FIELDS)
+        if not is_short_term(text):
+            identifier |= _name_contains(text)
         if uses_full_text_search():
-            return filter_full_text(self, text, or_matching=named)
-        return self.filter(named | models.Q(mechanism__icontains=text) | models.Q(payload__icontains=text))
+            return filter_full_text(self, text, or_matching=identifier)
+        words = every_word_matches(text, identifiers=DRUG_NAME_FIELDS, texts=("mechanism", "payload"))
+        return self.filter(identifier | words)
 
     def search(self, text: str) -> DrugQuerySet:
         """`matching(text)`, best first: an exact INN, brand name or code, then names containing it, then text."""
@@ -157,7 +176,7 @@ class DrugQuerySet(models.QuerySet):
         """Everything a drug's page shows: approvals with their products, designations, companion diagnostics,
         pivotal trials and results; its brands, labels with their warnings and regulatory events; the trials it is
         studied in with their outcomes, components, biosimilars and references, in a constant number of queries."""
-        return self.select_related("biosimilar_of").prefetch_related(
+        return self.select_related("biosimilar_of", "last_reviewed_by").prefetch_related(
             "targets",
             "components",
             "biosimilars",
@@ -311,6 +330,14 @@ class Drug(TimestampedModel, ReviewedModel):
         for product in sorted(self.products.all(), key=lambda product: (product.brand_name.lower(), product.agency)):
             brands.setdefault(product.brand_name, []).append(product)
         return [{"brand_name": name, "products": products} for name, products in brands.items()]
+
+    @property
+    def agencies_without_approvals(self) -> list[tuple[str, str]]:
+        """The agencies (code, label) with no approval of this drug on record, in the site's agency order. Reads
+        prefetched approvals. "No approval on record" is not "not approved": the pages link what is known to be
+        missing."""
+        recorded = {approval.agency for approval in self.approvals.all()}
+        return [(code, label) for code, label in Agency.choices if code not in recorded]
 
     @property
     def display_name(self) -> str:

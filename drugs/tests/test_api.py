@@ -194,3 +194,70 @@ def test_query_count_does_not_grow_with_the_data(api, path):
     small = count_queries()
     make_linked_dataset(8)
     assert count_queries() == small
+
+
+# --- /api/v1/landscape/ ------------------------------------------------------------------------
+
+
+def test_landscape_api_gives_rows_with_a_cell_per_agency_and_the_pivotal_results(api):
+    from drugs.tests.factories import ApprovalDesignationFactory
+    from trials.tests.factories import OutcomeFactory, TrialFactory
+
+    drug = DrugFactory(slug="fakeximab")
+    approval = ApprovalFactory(drug=drug, tumour_type=TumourType.BREAST, her2_category=Her2Category.LOW_OR_ULTRALOW)
+    ApprovalDesignationFactory(approval=approval, designation="priority_review")
+    trial = TrialFactory(acronym="FAKE-06")
+    approval.pivotal_trials.set([trial])
+    outcome = OutcomeFactory(trial=trial, is_primary=True, hazard_ratio="0.62", ci_lower="0.51", ci_upper="0.74")
+
+    response = api.get("/api/v1/landscape/", {"tumour": "breast", "her2": "ultralow"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["tumour_type"] == "breast" and body["her2_status"] == "ultralow"
+    assert body["agencies"] == list(Agency.values)
+    assert body["agencies_without_records"] == [code for code in Agency.values if code != "FDA"]
+    (row,) = body["rows"]
+    assert row["drug"]["slug"] == "fakeximab"
+    fda, ema = row["cells"][0], row["cells"][1]
+    assert fda["approvals"][0]["id"] == approval.pk and fda["approvals"][0]["designations"] == ["priority_review"]
+    assert fda["missing_list_url"] == ""
+    assert ema["approvals"] == [] and ema["missing_list_url"] == "http://testserver/missing/ema/"
+    (result,) = row["pivotal_trials"][0]["primary_results"]
+    assert result["hazard_ratio"] == 0.62
+    assert result["url"] == f"http://testserver/api/v1/outcomes/{outcome.pk}/"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"her2": "low"}, "tumour"), ({"tumour": "breast", "her2": "very"}, "her2"), ({"tumour": "breast"}, "her2")],
+)
+def test_landscape_api_without_a_valid_tumour_and_her2_status_is_a_400_naming_the_parameter(api, params, field):
+    response = api.get("/api/v1/landscape/", params)
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_landscape_api_is_in_the_openapi_schema(api):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+
+    operation = schema["paths"]["/api/v1/landscape/"]["get"]
+    assert {parameter["name"] for parameter in operation["parameters"]} >= {"tumour", "her2", "setting"}
+    assert "Landscape" in schema["components"]["schemas"]
+
+
+def test_landscape_api_query_count_does_not_grow_with_data(api):
+    def queries() -> int:
+        from django.core.cache import cache
+
+        cache.clear()
+        with CaptureQueriesContext(connection) as context:
+            response = api.get("/api/v1/landscape/", {"tumour": "breast", "her2": "positive"})
+        assert response.status_code == 200 and response.json()["rows"], "the test data must fill the landscape"
+        return len(context.captured_queries)
+
+    make_linked_dataset(1)
+    small = queries()
+    make_linked_dataset(5)
+    assert queries() == small

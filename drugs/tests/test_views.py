@@ -301,11 +301,124 @@ def test_approval_filter_form_puts_tumour_and_her2_status_first_and_says_any():
     assert '<option value="" selected>Any</option>' in form
 
 
-def test_drug_page_says_when_a_curator_last_reviewed_it():
+def test_drug_page_gives_the_review_date_and_reviewer_only_where_the_data_has_them(curator):
     import datetime
 
-    drug = DrugFactory(last_reviewed_at=datetime.datetime(2026, 3, 4, 12, 0, tzinfo=datetime.UTC))
-    assert "Last reviewed by a curator on" in Client().get(drug.get_absolute_url()).content.decode()
-    assert "4 March 2026" in Client().get(drug.get_absolute_url()).content.decode()
-    unreviewed = DrugFactory()
-    assert "Not yet reviewed" in Client().get(unreviewed.get_absolute_url()).content.decode()
+    drug = DrugFactory(
+        last_reviewed_at=datetime.datetime(2026, 3, 4, 12, 0, 0, 123456, tzinfo=datetime.UTC),
+        last_reviewed_by=curator,
+    )
+    html = Client().get(drug.get_absolute_url()).content.decode()
+    assert "Reviewed against its sources on" in html and "4 March 2026" in html and f"by {curator.first_name}" in html
+    assert 'datetime="2026-03-04"' in html  # no microseconds in a datetime attribute
+    unreviewed = Client().get(DrugFactory().get_absolute_url()).content.decode()
+    assert "Reviewed against" not in unreviewed and "Not yet reviewed" not in unreviewed
+
+
+# --- /landscape/ -------------------------------------------------------------------------------
+
+
+def _landscape_data():
+    from drugs.tests.factories import CompanionDiagnosticFactory
+
+    drug = DrugFactory(name="fakeximab deruxtecan", brand_names=["Fakhertu"])
+    trial = TrialFactory(acronym="FAKE-Breast04")
+    OutcomeFactory(trial=trial, is_primary=True, endpoint_label="PFS in the fake cohort")
+    approval = ApprovalFactory(drug=drug, agency="FDA", tumour_type=TumourType.BREAST, her2_category=Her2Category.LOW)
+    approval.pivotal_trials.set([trial])
+    approval.companion_diagnostics.set([CompanionDiagnosticFactory(name="Fake HER2-low assay")])
+    return drug, approval
+
+
+def test_landscape_without_a_choice_offers_the_form_and_the_indications_on_record():
+    _landscape_data()
+
+    response = _get("/landscape/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="tumour"' in html and 'name="her2"' in html
+    assert "/landscape/?tumour=breast&amp;her2=low" in html
+    assert "landscape-table" not in html
+
+
+def test_landscape_table_shows_the_approval_test_trial_result_and_empty_agencies():
+    drug, approval = _landscape_data()
+
+    response = _get("/landscape/", {"tumour": "breast", "her2": "low"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    table = html[html.index('class="data-table landscape-table"') : html.index("</table>")]
+    assert drug.name in table and "Fake HER2-low assay" in table
+    assert approval.get_absolute_url() in table
+    assert "FAKE-Breast04" in table and "PFS in the fake cohort" in table
+    assert table.count("No approval on record") == 6  # EMA, NMPA, PMDA, MHRA, HC, TGA
+    assert 'href="/missing/ema/"' in table
+    assert "js/sortable" in html and "data-sortable" in table
+
+
+def test_landscape_csv_download_has_a_column_per_agency_and_safe_cells():
+    from her2kb.tests.api_responses import csv_rows
+
+    drug, _approval = _landscape_data()
+    drug.name = "=fakeximab"  # a formula-looking name must not run in a spreadsheet
+    drug.save()
+
+    response = _get("/landscape/", {"tumour": "breast", "her2": "low", "format": "csv"})
+
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    (row,) = csv_rows(response)
+    assert row["drug"] == "'=fakeximab"
+    assert row["EMA"] == "no approval on record"
+    assert "Fake HER2-low assay" in row["FDA"]
+    assert row["pivotal_trials"] == "FAKE-Breast04"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"tumour": "lung-ish", "her2": "low"}, {"tumour": "breast"}, {"her2": "low", "setting": "sometimes"}],
+)
+def test_landscape_with_a_bad_choice_is_a_400_naming_the_field(params):
+    response = _get("/landscape/", params)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Some filters could not be used" in html and "landscape-table" not in html
+
+
+def test_landscape_query_count_does_not_grow_with_data():
+    make_catalogue(1)
+    assert "landscape-table" in _get("/landscape/", {"tumour": "breast", "her2": "low"}).content.decode()
+    small = count_queries("/landscape/?tumour=breast&her2=low")
+    make_catalogue(6)
+    assert count_queries("/landscape/?tumour=breast&her2=low") == small
+
+
+def test_drug_page_names_the_agencies_without_an_approval_on_record_and_links_their_gaps():
+    drug = DrugFactory()
+    ApprovalFactory(drug=drug, agency="FDA")
+    ApprovalFactory(drug=drug, agency="EMA")
+
+    html = _get(drug.get_absolute_url()).content.decode()
+
+    line = html[html.index('class="small agencies-without-records"') :]
+    line = line[: line.index("</p>")]
+    assert "No approval on record at" in line
+    assert 'href="/missing/pmda/"' in line and 'href="/missing/tga/"' in line
+    assert "/missing/fda/" not in line and "/missing/ema/" not in line
+
+
+def test_approvals_agency_filter_says_which_agencies_have_no_record_and_links_their_gaps():
+    ApprovalFactory(agency="FDA")
+
+    html = _get("/approvals/").content.decode()
+
+    assert '<option value="FDA">US FDA (1)</option>' in html
+    assert '<option value="TGA">Australia TGA: no approval on record</option>' in html
+    assert 'class="small muted agencies-without-records"' in html and 'href="/missing/tga/"' in html
+
+    empty = _get("/approvals/", {"agency": "TGA"}).content.decode()
+    assert "No approvals match these filters. For Australia TGA, see" in empty
+    assert 'href="/missing/tga/">what is known to be missing' in empty

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 
 from her2kb.charts import format_ratio
+from her2kb.missing import missing_list_url as _missing_list_url
 from her2kb.sources import ClassifiedSource, classified_sources
 
 register = template.Library()
@@ -62,3 +63,9 @@ def classified(url: object) -> ClassifiedSource | None:
     """One source URL with its kind."""
     sources = classified_sources([str(url)]) if url else []
     return sources[0] if sources else None
+
+
+@register.filter
+def missing_list_url(agency: object) -> str:
+    """The page listing what the dataset is known to lack for an agency ("FDA" → "/missing/fda/"), or ""."""
+    return _missing_list_url(str(agency or ""))

@@ -11,6 +11,7 @@ from drugs.api.views import (
     DrugViewSet,
     LabelViewSet,
     LabelWarningViewSet,
+    LandscapeView,
     ProductViewSet,
     RegulatoryEventViewSet,
 )
@@ -39,6 +40,7 @@ router.register("references", ReferenceViewSet, basename="reference")
 
 urlpatterns = [
     path("v1/search/", SearchView.as_view(), name="api_search"),
+    path("v1/landscape/", LandscapeView.as_view(), name="api_landscape"),
     path("v1/export/", ExportView.as_view(), name="export"),
     path("v1/releases/", ReleaseApiListView.as_view(), name="release-list"),
     path("v1/releases/latest/", LatestReleaseView.as_view(), name="release-latest"),

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from drugs.api.serializers import ApprovalSummarySerializer
 from her2kb.api.caching import set_validators
 from her2kb.api.fields import DrugSummarySerializer, ReferenceSummarySerializer, TrialSummarySerializer
 from her2kb.api.parameters import search_text_parameter
@@ -30,9 +31,21 @@ from portal.exports import (
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
+class SearchCountsSerializer(serializers.Serializer):
+    drugs = serializers.IntegerField()
+    approvals = serializers.IntegerField()
+    trials = serializers.IntegerField()
+    references = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "SearchCounts"
+
+
 class SearchResultsSerializer(serializers.Serializer):
     query = serializers.CharField(help_text="The query as searched: whitespace collapsed.")
+    counts = SearchCountsSerializer(help_text="How many records of each kind match in all (the lists stop at `limit`).")
     drugs = DrugSummarySerializer(many=True)
+    approvals = ApprovalSummarySerializer(many=True, help_text="Approvals whose indication or drug match.")
     trials = TrialSummarySerializer(many=True)
     references = ReferenceSummarySerializer(many=True)
 
@@ -42,9 +55,10 @@ class SearchResultsSerializer(serializers.Serializer):
 
 class SearchView(ApiViewMixin, APIView):
     """
-    One search across drugs (names, brands, codes such as DS-8201), trials (acronyms, NCT numbers,
-    titles) and references (titles, abstracts, PMIDs, DOIs), best match first. Follow each result's
-    `url` for the full record.
+    One search across drugs (names, brands, codes such as DS-8201), approvals (indications), trials (acronyms, NCT
+    numbers, titles) and references (titles, abstracts, PMIDs, DOIs), best match first, with how many of each match.
+    Every word must match; codes match with or without separators (DS8201 = DS-8201a = ds 8201), terms of three
+    characters or fewer as whole words. Follow each result's `url` for the full record.
     """
 
     renderer_classes = [renderers.JSONRenderer]

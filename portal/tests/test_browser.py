@@ -144,7 +144,7 @@ def test_walk_home_search_drug_trial_reference(live_server, page, dataset):
 
 def test_her2_low_question_is_answered_within_three_clicks(live_server, page, dataset):
     page.goto(live_server.url + "/")
-    page.get_by_role("link", name="HER2-low breast cancer").click()  # click 1
+    page.get_by_role("link", name="HER2-low breast cancer", exact=True).click()  # click 1
     row = page.locator("tr", has_text="after endocrine therapy").first
     assert row.is_visible()
     assert "FAKE-Breast04" in row.inner_text()  # on what trial
@@ -193,3 +193,88 @@ def test_print_hides_navigation_and_filters(live_server, page, dataset):
     assert not page.locator("form.filters").is_visible()
     assert page.locator("svg.timeline").is_visible()
     _shot(page, "09-approvals-print")
+
+
+# ---- the treatment landscape, search and reflow (issue 16) --------------------------------------------------------
+
+
+def test_landscape_from_home_shows_agencies_sorts_and_prints(live_server, page, dataset):
+    page.goto(live_server.url + "/")
+    page.locator('a[href="/landscape/?tumour=breast&her2=low"]', has_text="by agency").click()
+    page.wait_for_url("**/landscape/?tumour=breast&her2=low")
+    table = page.locator("table.landscape-table")
+    row = table.locator("tbody tr", has_text="fakeximab deruxtecan")
+    assert "FAKE-Breast04" in row.inner_text() and "HR 0.50 (95% CI 0.40–0.60)" in row.inner_text()
+    assert "1 Jun 2020" in row.locator('td[data-label="FDA"]').inner_text()
+    assert "No approval on record" in row.locator('td[data-label="PMDA"]').inner_text()
+    _shot(page, "10-landscape")
+
+    # Sorting is an enhancement on the headings: a button each, and aria-sort tells which way.
+    heading = table.locator("thead th", has_text="EMA")
+    heading.get_by_role("button").click()
+    assert heading.get_attribute("aria-sort") == "ascending"
+    heading.get_by_role("button").click()
+    assert heading.get_attribute("aria-sort") == "descending"
+
+    # The address is the view: opened afresh, it shows the same table.
+    shared = page.url
+    page.goto(shared)
+    assert page.locator("table.landscape-table tbody tr", has_text="fakeximab deruxtecan").is_visible()
+
+    page.emulate_media(media="print")
+    assert not page.locator("form.filters").is_visible()
+    assert table.is_visible()
+
+
+def test_search_by_code_without_hyphen_groups_results_with_counts(live_server, page, dataset):
+    page.goto(live_server.url + "/")
+    page.get_by_label("Search drugs, brand names, codes, trials and references").fill("fkx8201")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=fkx8201")
+    summary = page.locator(".result-summary").inner_text()
+    assert "1 drugs" in summary and "2 approvals" in summary
+    assert page.get_by_role("heading", name="Approvals").is_visible()
+    page.get_by_role("link", name="fakeximab deruxtecan").first.click()
+    page.wait_for_url("**/drugs/fakeximab-deruxtecan/")
+
+
+def test_search_with_nothing_usable_is_a_helpful_page(live_server, page, dataset):
+    response = page.goto(live_server.url + "/search/?q=%25%25%5B")
+    assert response.status == 200
+    assert "0 results" in page.locator(".result-summary").inner_text()
+    assert page.get_by_text("Each word must match").is_visible()
+
+
+REFLOW_PAGES = [
+    "/",
+    "/drugs/",
+    "/drugs/fakeximab-deruxtecan/",
+    "/approvals/",
+    "/diagnostics/",
+    "/landscape/",
+    "/landscape/?tumour=breast&her2=low",
+    "/trials/",
+    "/trials/NCT99990004/",
+    "/references/",
+    "/references/99990004/",
+    "/search/?q=fakeximab",
+    "/about/",
+    "/releases/",
+    "/missing/ema/",
+]
+
+
+def test_every_page_type_reflows_at_320_px_without_sideways_scrolling(live_server, browser, dataset):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    try:
+        wide = {}
+        for path in REFLOW_PAGES:
+            response = page.goto(live_server.url + path)
+            assert response.status == 200, path
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 320:
+                wide[path] = width
+        assert wide == {}, f"pages wider than 320 px: {wide}"
+    finally:
+        context.close()

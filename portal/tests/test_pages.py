@@ -241,3 +241,62 @@ def test_structured_data_names_site_url_whatever_host_was_asked(settings, page):
     html = Client().get(record.get_absolute_url(), HTTP_HOST="localhost:8001").content.decode()
     assert f'"https://her2kb.example{record.get_absolute_url()}"' in html
     assert "localhost" not in html
+
+
+def test_search_page_groups_results_with_counts_and_lists_approvals():
+    drug = DrugFactory(name="fakeximab", synonyms=["FK-8201"])
+    ApprovalFactory(drug=drug, indication="Fake HER2-low breast cancer")
+
+    html = Client().get("/search/", {"q": "fk8201"}).content.decode()
+
+    assert 'href="#drugs-results">1 drugs' in html and 'href="#approvals-results">1 approvals' in html
+    assert "Fake HER2-low breast cancer" in html
+
+
+def test_search_page_without_a_match_explains_how_search_works():
+    response = Client().get("/search/", {"q": "nothing-like-this"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Each word must match" in html and "whole words only" in html
+
+
+@pytest.mark.parametrize("query", ["---", "%%", "[(", "\\"])
+def test_search_page_with_only_punctuation_is_a_page_not_an_error(query):
+    response = Client().get("/search/", {"q": query})
+
+    assert response.status_code == 200
+    assert "0 results" in response.content.decode()
+
+
+def test_footer_says_data_as_of_the_newest_record_change_and_the_release():
+    import datetime
+
+    from drugs.models import Drug
+
+    drug = DrugFactory()
+    Drug.objects.filter(pk=drug.pk).update(updated_at=datetime.datetime(2031, 5, 6, 7, 0, tzinfo=datetime.UTC))
+
+    html = Client().get("/drugs/").content.decode()
+
+    footer = html[html.index('class="site-footer"') :]
+    assert "Data as of" in footer and "6 May 2031" in footer
+    assert "no release published yet" in footer
+
+
+def test_missing_list_page_renders_the_agencys_markdown_without_raw_html():
+    from her2kb.missing import MISSING_DIR
+
+    response = Client().get("/missing/ema/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    first_heading = (MISSING_DIR / "ema.md").read_text(encoding="utf-8").splitlines()[0].lstrip("# ").strip()
+    assert f"<h1>{first_heading}</h1>" in html.replace("&#x27;", "'")
+    assert "<h2>" in html and "<li>" in html  # the markdown's sections and items, as HTML
+    assert 'href="/missing/fda/"' in html  # the other lists
+
+
+@pytest.mark.parametrize("name", ["nothing", "README", "..", "fda.md", "FDA"])
+def test_missing_list_page_for_an_unknown_list_is_a_404(name):
+    assert Client().get(f"/missing/{name}/").status_code == 404

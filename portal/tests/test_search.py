@@ -99,8 +99,9 @@ def test_query_count_is_constant_however_many_results():
         results = search_everything("fakeceptor")
 
     assert (len(results.drugs), len(results.trials), len(results.references)) == (16, 16, 16)
-    # drugs + targets, trials + trial_drugs (their drugs joined in), references
-    assert len(small.captured_queries) == len(large.captured_queries) == 5
+    # a count of each kind (4), drugs + targets, approvals (none match, so no prefetches), trials + trial_drugs
+    # (their drugs joined in), references
+    assert len(small.captured_queries) == len(large.captured_queries) == 10
 
 
 def test_text_with_sql_or_search_syntax_is_just_text():
@@ -115,3 +116,69 @@ def test_exact_drug_name_or_code_ranks_above_names_that_contain_it():
 
     assert search_everything("fakeximab").drugs == [exact, longer]
     assert search_everything("FKX-1").drugs == [exact, longer]
+
+
+# ---- what a clinician types ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["DS8201", "DS-8201a", "ds 8201", "ds-8201", "DS 8201A"])
+def test_a_development_code_matches_with_or_without_hyphens_spaces_and_case(query):
+    wanted = DrugFactory(name="fakeximab deruxtecan", synonyms=["DS-8201", "DS-8201a", "T-DXd"])
+    DrugFactory(name="otherumab", synonyms=["DS-9999"])
+
+    assert search_everything(query).drugs == [wanted]
+
+
+@pytest.mark.parametrize("query", ["tdxd", "T-DXd", "t dxd", "TDXD"])
+def test_an_abbreviation_matches_without_its_hyphen(query):
+    wanted = DrugFactory(name="fakeximab deruxtecan", synonyms=["T-DXd"])
+    DrugFactory(name="otherumab", synonyms=["T-DM1"])
+
+    assert search_everything(query).drugs == [wanted]
+
+
+def test_every_word_must_match():
+    both = TrialFactory(acronym="FAKE-Gastric01", title="Fakeximab in fake gastric cancer")
+    TrialFactory(acronym="FAKE-Breast01", title="Fakeximab in fake breast cancer")
+
+    assert search_everything("fakeximab gastric").trials == [both]
+    assert search_everything("FAKE gastric01").trials == [both]
+
+
+def test_a_short_term_matches_whole_words_only():
+    wanted = ReferenceFactory(title="ILD with an imaginary conjugate", abstract="")
+    ReferenceFactory(title="Wild-type tumours and a fake drug", abstract="Wild-type only.")
+
+    assert search_everything("ILD").references == [wanted]
+
+
+def test_approvals_are_found_by_indication_and_drug_with_counts():
+    from drugs.tests.factories import ApprovalFactory
+
+    drug = DrugFactory(name="fakeximab", synonyms=["FK-1"])
+    gastric = ApprovalFactory(drug=drug, indication="Fake HER2-positive gastric adenocarcinoma")
+    ApprovalFactory(drug=drug, indication="Fake HER2-positive breast cancer")
+    ApprovalFactory(indication="Another drug's gastric indication")
+
+    results = search_everything("fakeximab gastric")
+
+    assert results.approvals == [gastric]
+    assert results.counts["approvals"] == 1
+    assert results.counts == {"drugs": 0, "approvals": 1, "trials": 0, "references": 0}
+    assert len(search_everything("FK1").approvals) == 2
+
+
+def test_counts_say_how_many_match_beyond_the_limit():
+    DrugFactory.create_batch(4, mechanism="Blocks the fakeceptor.")
+
+    results = search_everything("fakeceptor", limit=2)
+
+    assert len(results.drugs) == 2 and results.counts["drugs"] == 4
+    assert results.total == 4
+
+
+@pytest.mark.parametrize("query", ["---", "%", "_", "()", "\\", '"', "[a-", "*+?"])
+def test_punctuation_and_regex_characters_are_just_text(query):
+    DrugFactory(name="fakeximab")
+
+    assert search_everything(query).is_empty

@@ -218,4 +218,4 @@ def test_trial_page_says_when_a_curator_last_reviewed_it():
 
     trial = TrialFactory(last_reviewed_at=datetime.datetime(2026, 3, 4, 12, 0, tzinfo=datetime.UTC))
     content = Client().get(trial.get_absolute_url()).content.decode()
-    assert "Last reviewed by a curator on" in content and "4 March 2026" in content
+    assert "Reviewed against its sources on" in content and "4 March 2026" in content
