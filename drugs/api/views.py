@@ -162,6 +162,7 @@ def _choice_parameter(form_field, description: str) -> dict:
     return {
         "schema": {"type": "string", "enum": [value for value, _label in form_field.choices if value]},
         "description": description,
+        "required": form_field.required,
     }
 
 

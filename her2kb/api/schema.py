@@ -31,7 +31,14 @@ class ApiAutoSchema(AutoSchema):
             # A list is comma-separated in one parameter (style form, not exploded); repeating it works too.
             shape = {"style": "form", "explode": False} if spec.get("list") else {}
             parameters.append(
-                OpenApiParameter(name, spec["schema"], OpenApiParameter.QUERY, description=spec["description"], **shape)
+                OpenApiParameter(
+                    name,
+                    spec["schema"],
+                    OpenApiParameter.QUERY,
+                    description=spec["description"],
+                    required=spec.get("required", False),
+                    **shape,
+                )
             )
         return parameters
 

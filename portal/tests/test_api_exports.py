@@ -277,7 +277,14 @@ def test_search_finds_drugs_trials_and_references_with_links(api):
 def test_empty_search_finds_nothing(api):
     make_linked_dataset(1)
     body = api.get("/api/v1/search/").json()
-    assert body == {"query": "", "drugs": [], "trials": [], "references": []}
+    assert body == {
+        "query": "",
+        "counts": {"drugs": 0, "trials": 0, "references": 0, "approvals": 0},
+        "drugs": [],
+        "trials": [],
+        "references": [],
+        "approvals": [],
+    }
 
 
 def test_search_limit(api):
