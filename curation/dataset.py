@@ -21,7 +21,8 @@ from typing import Any
 import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from simple_history.utils import get_history_manager_for_model, get_history_model_for_model, get_m2m_field_name
 
 from drugs.choices import Designation
 from drugs.models import (
@@ -346,10 +347,93 @@ class _StoredRows:
     in a lookup stands for its primary key.
     """
 
-    def __init__(self):
+    def __init__(self, *, constraints_checked_by_database: bool = False):
+        # When true, each row's field rules and clean() are checked before its write, but its table's unique and
+        # check constraints are left to the database (Django checks each with a query of its own: most of a fresh
+        # load's time). `load_dataset` loads again with them checked row by row when the database refuses one.
+        self.constraints_checked_by_database = constraints_checked_by_database
         self._tables: dict[tuple, dict[tuple, models.Model]] = {}
         self._links: dict[tuple, dict[int, set[int]]] = {}
         self._children: dict[tuple, dict[int, list[models.Model]]] = {}
+        self._written: dict[type[models.Model], dict[int, tuple[models.Model, str]]] = defaultdict(dict)
+        self._created: set[tuple[type[models.Model], int]] = set()
+        self._pending_links: dict[type[models.Model], list[models.Model]] = defaultdict(list)
+
+    def validate(self, instance: models.Model) -> None:
+        """Raises ValidationError when `instance` breaks a rule of its model (see __init__ for which are checked)."""
+        careful = not self.constraints_checked_by_database
+        instance.full_clean(validate_unique=careful, validate_constraints=careful)
+
+    def writing(self, instance: models.Model, *, created: bool) -> None:
+        """
+        Note that the loader is about to write `instance` (save it, or set one of its relations), holding back the
+        history django-simple-history would record at once: one historical row per save and two per relation set.
+        `write_history` records one row per record instead ("+" created, "~" changed), with its relations as the
+        load leaves them.
+        """
+        model = type(instance)
+        if not hasattr(model._meta, "simple_history_manager_attribute"):
+            return
+        instance.skip_history_when_saving = True
+        if instance.pk is None:  # about to be created: its key is known after the save (`written`)
+            return
+        history_type = self._written[model].get(instance.pk, (None, "+" if created else "~"))[1]
+        self._written[model][instance.pk] = (instance, history_type)
+
+    def written(self, instance: models.Model, *, created: bool) -> None:
+        if created:
+            self._created.add((type(instance), instance.pk))
+        if hasattr(instance, "skip_history_when_saving"):
+            self._written[type(instance)].setdefault(instance.pk, (instance, "+" if created else "~"))
+
+    def link_later(self, instance: models.Model, name: str, targets: list[models.Model]) -> bool:
+        """Hold back the links of a record this load created (it has none yet, so nothing to compare or remove)
+        for `write_links`, one insert per link table; False for any other record, whose relation is set at once."""
+        if (type(instance), instance.pk) not in self._created:
+            return False
+        through = type(instance)._meta.get_field(name).remote_field.through
+        relation = type(instance)._meta.get_field(name)
+        source, target = relation.m2m_column_name(), relation.m2m_reverse_name()
+        self._pending_links[through].extend(through(**{source: instance.pk, target: obj.pk}) for obj in targets)
+        return True
+
+    def write_links(self) -> None:
+        for through, rows in self._pending_links.items():
+            through.objects.bulk_create(rows)
+        self._pending_links.clear()
+
+    def write_history(self) -> None:
+        """The held-back history, in a few bulk inserts per model (see `writing`)."""
+        for model, entries in self._written.items():
+            manager = get_history_manager_for_model(model)
+            for history_type in ("+", "~"):
+                instances = [instance for instance, kind in entries.values() if kind == history_type]
+                if not instances:
+                    continue
+                records = manager.bulk_history_create(instances, update=history_type == "~")
+                self._write_relation_history(model, records)
+            for instance, _ in entries.values():
+                del instance.skip_history_when_saving
+        self._written.clear()
+
+    @staticmethod
+    def _write_relation_history(model: type[models.Model], records: list[models.Model]) -> None:
+        """What simple-history's `create_historical_record_m2ms` writes for each record, for all of them at once:
+        a copy of each link-table row, pointing at the record's historical row."""
+        history_model = get_history_model_for_model(model)
+        by_pk = {getattr(record, model._meta.pk.attname): record for record in records}
+        for relation in history_model._history_m2m_fields:
+            through = relation.remote_field.through
+            columns = [field.attname for field in through._meta.fields]
+            source_column = through._meta.get_field(get_m2m_field_name(relation)).attname
+            relation_history = getattr(history_model, relation.name).model
+            rows = through.objects.filter(**{f"{source_column}__in": list(by_pk)}).values_list(*columns)
+            relation_history.objects.bulk_create(
+                relation_history(
+                    history=by_pk[row[columns.index(source_column)]], **dict(zip(columns, row, strict=True))
+                )
+                for row in rows
+            )
 
     @staticmethod
     def _columns(model: type[models.Model], names: tuple[str, ...]) -> list[str]:
@@ -424,10 +508,12 @@ def _upsert(
             setattr(instance, name, value)
         outcome = "updated"
     try:
-        instance.full_clean(validate_unique=True)
+        stored.validate(instance)
     except ValidationError as error:
         raise DatasetError(path, _describe(error)) from error
+    stored.writing(instance, created=outcome == "created")
     instance.save()
+    stored.written(instance, created=outcome == "created")
     if outcome == "created":
         stored.added(model, lookup, instance)
     instance._dataset_unchanged = False
@@ -454,7 +540,9 @@ def _set_relation(
     linked = stored.linked(instance, name)
     if linked == {obj.pk for obj in targets}:
         return
-    getattr(instance, name).set(targets)
+    stored.writing(instance, created=False)
+    if not stored.link_later(instance, name, targets):
+        getattr(instance, name).set(targets)
     linked.clear()
     linked.update(obj.pk for obj in targets)
     if getattr(instance, "_dataset_unchanged", False):
@@ -516,13 +604,13 @@ def _sync_rows(
 class _Index:
     """Look-ups by natural key, with errors that name the file that made the link."""
 
-    def __init__(self):
+    def __init__(self, *, constraints_checked_by_database: bool = False):
         self.references: dict[str, Reference] = {}
         self.drugs: dict[str, Drug] = {}
         self.trials: dict[str, Trial] = {}
         self.products: dict[str, Product] = {}
         self.diagnostics: dict[str, CompanionDiagnostic] = {}
-        self.stored = _StoredRows()
+        self.stored = _StoredRows(constraints_checked_by_database=constraints_checked_by_database)
 
     def reference_list(self, path: Path, pmids: list[str]) -> list[Reference]:
         pmids = [_natural_key(path, "PMID", pmid) for pmid in pmids]
@@ -564,19 +652,37 @@ def _natural_key(path: Path, what: str, value: Any) -> Any:
 
 
 def load_dataset(data_dir: Path = DEFAULT_DATA_DIR) -> LoadReport:
-    """Upsert every record under `data_dir` in one transaction. Raises DatasetError and writes nothing on error."""
+    """
+    Upsert every record under `data_dir` in one transaction. Raises DatasetError and writes nothing on error.
+
+    The tables' unique and check constraints are left to the database, which checks them at no cost; if it refuses a
+    row, the load is undone and done again with each row checked before its write, so that the error names the file.
+    """
+    try:
+        return _load_all(data_dir, constraints_checked_by_database=True)
+    except IntegrityError:
+        return _load_all(data_dir, constraints_checked_by_database=False)
+
+
+def _load_all(data_dir: Path, *, constraints_checked_by_database: bool) -> LoadReport:
     report = LoadReport()
-    index = _Index()
+    index = _Index(constraints_checked_by_database=constraints_checked_by_database)
+    loaders = (
+        _load_references,
+        _load_targets,
+        _load_drugs,
+        _load_products,
+        _load_diagnostics,
+        _load_trials,
+        _load_approvals,
+        _load_labels,
+        _load_events,
+    )
     with transaction.atomic():
-        _load_references(data_dir, index, report)
-        _load_targets(data_dir, index, report)
-        _load_drugs(data_dir, index, report)
-        _load_products(data_dir, index, report)
-        _load_diagnostics(data_dir, index, report)
-        _load_trials(data_dir, index, report)
-        _load_approvals(data_dir, index, report)
-        _load_labels(data_dir, index, report)
-        _load_events(data_dir, index, report)
+        for load_kind in loaders:
+            load_kind(data_dir, index, report)
+            index.stored.write_links()  # before the next kind, whose rules may read them
+        index.stored.write_history()
     return report
 
 
@@ -722,10 +828,13 @@ def _load_trial_drugs(path: Path, record: dict, trial: Trial, index: _Index) -> 
             continue
         row.role = role
         try:
-            row.full_clean()
+            index.stored.validate(row)
         except ValidationError as error:
             raise DatasetError(path, f"drugs: {_describe(error)}") from error
+        created = row.pk is None
+        index.stored.writing(row, created=created)
         row.save()
+        index.stored.written(row, created=created)
 
 
 def _load_outcomes(path: Path, record: dict, trial: Trial, index: _Index, report: LoadReport) -> None:

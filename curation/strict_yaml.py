@@ -183,6 +183,12 @@ def parse_strict(text: str) -> Any:
     loader = StrictLoader(text)
     try:
         return loader.get_single_data()
+    except yaml.MarkedYAMLError as error:
+        # libyaml's scanner reads ahead and stops a flow nested 1,000 deep before the composer counts 21 levels.
+        if "maximum nesting depth" in (error.problem or ""):
+            line = error.problem_mark.line + 1 if error.problem_mark else None
+            raise StrictYamlError(f"nested deeper than {MAX_DEPTH} levels", line=line) from None
+        raise
     finally:
         loader.dispose()
 

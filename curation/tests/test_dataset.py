@@ -154,6 +154,45 @@ def test_load_updates_a_changed_record_and_reports_it(tmp_path):
 
 
 @pytest.mark.django_db
+def test_a_load_records_one_version_per_record_with_its_links_as_loaded(tmp_path):
+    shutil.copytree(DEFAULT_DATA_DIR, tmp_path / "data")
+    load_dataset(tmp_path / "data")
+    approval = Approval.objects.filter(pivotal_trials__isnull=False).distinct().first()
+    versions = list(approval.history.all())
+    assert [version.history_type for version in versions] == ["+"]
+    assert set(versions[0].pivotal_trials.values_list("trial_id", flat=True)) == set(
+        approval.pivotal_trials.values_list("pk", flat=True)
+    )
+    assert Approval.history.count() == Approval.objects.count()
+    assert Outcome.history.count() == Outcome.objects.count()
+
+    drug_file = tmp_path / "data" / "drugs" / f"{approval.drug.slug}.yaml"
+    record = yaml.safe_load(drug_file.read_text())
+    record["notes"] = "Changed in the file."
+    drug_file.write_text(dump_record(record))
+    load_dataset(tmp_path / "data")
+    assert [version.history_type for version in approval.drug.history.all()] == ["~", "+"]
+
+    # Nothing of the load's held-back history stays on the records: a later edit is recorded as usual.
+    drug = Drug.objects.get(pk=approval.drug.pk)
+    drug.notes = "Edited by hand."
+    drug.save()
+    assert drug.history.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_row_the_database_refuses_is_named_by_its_file_and_nothing_is_written(tmp_path):
+    """Unique constraints are checked by the database on the fast path; the careful reload names the file."""
+    root = _minimal_dataset(tmp_path / "data")
+    (root / "drugs" / "testuzumab-again.yaml").write_text(
+        dump_record({"slug": "testuzumab-again", "name": "testuzumab", "drug_class": "monoclonal_antibody"})
+    )
+    with pytest.raises(DatasetError, match=r"drugs/testuzumab\.yaml: name: Drug with this Name already exists"):
+        load_dataset(root)
+    assert not Drug.objects.exists() and not Reference.objects.exists()
+
+
+@pytest.mark.django_db
 def test_removing_an_outcome_from_a_trial_file_deletes_it(tmp_path):
     shutil.copytree(DEFAULT_DATA_DIR, tmp_path / "data")
     load_dataset(tmp_path / "data")

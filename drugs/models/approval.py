@@ -292,13 +292,13 @@ class Approval(TimestampedModel):
         may be dated before the drug's first other approval by that agency: checked from either side."""
         if not (self.drug_id and self.agency and self.date):
             return
-        others = Approval.objects.filter(drug_id=self.drug_id, agency=self.agency).exclude(pk=self.pk)
+        others = list(
+            Approval.objects.filter(drug_id=self.drug_id, agency=self.agency)
+            .exclude(pk=self.pk)
+            .values_list("date", "approval_type")
+        )
         is_conversion = self.approval_type == ApprovalType.CONVERSION_TO_REGULAR
-        initial_dates = [
-            date
-            for date, kind in others.values_list("date", "approval_type")
-            if kind != ApprovalType.CONVERSION_TO_REGULAR
-        ]
+        initial_dates = [date for date, kind in others if kind != ApprovalType.CONVERSION_TO_REGULAR]
         if not is_conversion:
             initial_dates.append(self.date)
         if not initial_dates:
@@ -312,14 +312,14 @@ class Approval(TimestampedModel):
                     f"approval ({first:%d %b %Y}). Check the date, or record the earlier approval first."
                 }
             )
-        earlier_conversion = (
-            others.filter(approval_type=ApprovalType.CONVERSION_TO_REGULAR, date__lt=first).order_by("date").first()
-        )
-        if not is_conversion and earlier_conversion:
+        earlier_conversions = [
+            date for date, kind in others if kind == ApprovalType.CONVERSION_TO_REGULAR and date < first
+        ]
+        if not is_conversion and earlier_conversions:
             raise ValidationError(
                 {
                     "date": f"With this date the drug's first {agency} approval would come after its conversion "
-                    f"to regular approval of {earlier_conversion.date:%d %b %Y}. Check the dates."
+                    f"to regular approval of {min(earlier_conversions):%d %b %Y}. Check the dates."
                 }
             )
 
