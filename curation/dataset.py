@@ -361,8 +361,13 @@ class _StoredRows:
 
     def validate(self, instance: models.Model) -> None:
         """Raises ValidationError when `instance` breaks a rule of its model (see __init__ for which are checked)."""
-        careful = not self.constraints_checked_by_database
-        instance.full_clean(validate_unique=careful, validate_constraints=careful)
+        if not self.constraints_checked_by_database:
+            instance.full_clean()
+            return
+        # A foreign key's own check is a query for the row it names; the loader links only rows it has just read
+        # or written, and the database checks the key anyway.
+        foreign_keys = [field.name for field in instance._meta.concrete_fields if field.many_to_one]
+        instance.full_clean(exclude=foreign_keys, validate_unique=False, validate_constraints=False)
 
     def writing(self, instance: models.Model, *, created: bool) -> None:
         """
@@ -500,7 +505,7 @@ def _upsert(
         instance = model(**lookup, **values)
         outcome = "created"
     else:
-        if all(_same(getattr(instance, name), value) for name, value in values.items()):
+        if all(_same(_current(instance, name, value), value) for name, value in values.items()):
             report.add(kind, "unchanged")
             instance._dataset_unchanged = True
             return instance
@@ -519,6 +524,14 @@ def _upsert(
     instance._dataset_unchanged = False
     report.add(kind, outcome)
     return instance
+
+
+def _current(instance: models.Model, name: str, new: Any) -> Any:
+    """The value `instance` holds for a field; for a link to a record, that record as `new` names it (by key, without
+    fetching the row the instance points at)."""
+    if isinstance(new, models.Model):
+        return new if getattr(instance, instance._meta.get_field(name).attname) == new.pk else None
+    return getattr(instance, name)
 
 
 def _same(current: Any, new: Any) -> bool:
@@ -629,14 +642,14 @@ class _Index:
             raise DatasetError(path, f"names trial '{key}' with no file in trials/ (by nct_id or slug)")
         return self.trials[key]
 
-    def product_id(self, path: Path, record: dict) -> int | None:
+    def product(self, path: Path, record: dict) -> Product | None:
         """The product a record names in `product`, or None when it names none."""
         slug = record.get("product")
         if not slug:
             return None
         if _natural_key(path, "product", slug) not in self.products:
             raise DatasetError(path, f"product: names product '{slug}' with no file in products/")
-        return self.products[slug].pk
+        return self.products[slug]
 
     def diagnostic(self, path: Path, slug: str) -> CompanionDiagnostic:
         if _natural_key(path, "companion_diagnostics", slug) not in self.diagnostics:
@@ -884,7 +897,7 @@ def _load_approvals(data_dir: Path, index: _Index, report: LoadReport) -> None:
         _check_keys(path, record, APPROVAL_FIELDS, REQUIRED_FIELDS["approvals"])
         drug = index.drug(path, record["drug"])
         values = _scalar_values(Approval, record, APPROVAL_FIELDS[1:], path)
-        values["product_id"] = index.product_id(path, record)
+        values["product"] = index.product(path, record)
         key = (drug.pk, values["agency"], values["date"], values["indication"])
         if key in seen:
             raise DatasetError(path, f"same drug, agency, date and indication as {seen[key]}")
@@ -929,7 +942,7 @@ def _load_labels(data_dir: Path, index: _Index, report: LoadReport) -> None:
         _check_keys(path, record, LABEL_FIELDS, REQUIRED_FIELDS["labels"])
         drug = index.drug(path, record["drug"])
         values = _scalar_values(Label, record, LABEL_FIELDS[1:], path)
-        values["product_id"] = index.product_id(path, record)
+        values["product"] = index.product(path, record)
         key = (drug.pk, values["agency"])
         if key in seen:
             raise DatasetError(path, f"same drug and agency as {seen[key]}: a drug has one label per agency")
@@ -957,7 +970,7 @@ def _load_events(data_dir: Path, index: _Index, report: LoadReport) -> None:
         _check_keys(path, record, EVENT_FIELDS, REQUIRED_FIELDS["events"])
         drug = index.drug(path, record["drug"])
         values = _scalar_values(RegulatoryEvent, record, EVENT_FIELDS[1:], path)
-        values["product_id"] = index.product_id(path, record)
+        values["product"] = index.product(path, record)
         lookup = {"drug": drug, **{name: values.pop(name) for name in ["agency", "date", "event_type", "indication"]}}
         key = tuple(lookup.values())
         if key in seen:
