@@ -46,7 +46,7 @@ class DrugDetailView(DetailView):
             boxed_labels=[label for label in labels if label.boxed_warnings],
             brands=drug.brands,
             trial_roles=trial_roles,
-            timeline=charts.timeline_svg(
+            timeline=charts.responsive_timeline(
                 charts.timeline_points_from_approvals(approvals, row="agency")
                 + charts.timeline_points_from_events(events, row="agency"),
                 title=f"Approvals and other regulatory decisions on {drug.name} over time, by agency",
@@ -87,7 +87,7 @@ class ApprovalListView(FilteredListView):
         ]
         chosen = self.request.GET.get("agency", "")
         context["chosen_agency"] = (chosen, dict(Agency.choices)[chosen]) if chosen in Agency.values else None
-        context["timeline"] = charts.timeline_svg(
+        context["timeline"] = charts.responsive_timeline(
             charts.timeline_points_from_approvals(approvals, row="drug"),
             title="Approvals over time, one row per drug, coloured by agency",
         )

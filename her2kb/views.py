@@ -1,6 +1,6 @@
 """The base view of every filtered list page (each app's list pages build on it)."""
 
-from django.forms import NullBooleanSelect
+from django.forms import NullBooleanSelect, NumberInput, TextInput
 from django.http import HttpRequest, HttpResponse
 from django_filters.views import FilterView
 
@@ -38,6 +38,13 @@ class FilteredListView(FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = self.filterset.form
+        # A number field re-shown with what was typed ("not-a-year") cannot stay type="number": that value is
+        # invalid HTML there, and browsers would show it empty. A text field with a numeric keyboard keeps it.
+        for name in form.errors:
+            field = form.fields.get(name)
+            if field is not None and isinstance(field.widget, NumberInput):
+                attrs = {key: value for key, value in field.widget.attrs.items() if key not in ("min", "max", "step")}
+                field.widget = TextInput(attrs={**attrs, "inputmode": "numeric"})
         # The form's fields in the page's order; those not listed still work from a URL, as in the API.
         context["filter_fields"] = [form[name] for name in self.form_fields] if self.form_fields else list(form)
         paginator = context.get("paginator")

@@ -38,7 +38,7 @@ class TrialDetailView(DetailView):
         outcomes = list(trial.outcomes.all())
         context.update(
             outcomes=outcomes,
-            forest_plot=charts.forest_plot_svg(
+            forest_plot=charts.responsive_forest_plot(
                 charts.forest_rows_from_outcomes(outcomes),
                 title=f"Hazard ratios in {trial.acronym or trial.nct_id or trial.slug}, with 95% confidence intervals",
             ),

@@ -101,7 +101,7 @@ def test_designations_show_with_the_approval_and_in_the_timeline():
     html = _html(approval.drug.get_absolute_url())
 
     assert 'href="https://example.org/bt"' in html and "Breakthrough therapy" in html
-    timeline = html[html.index('<svg class="chart timeline"') : html.index("</svg>")]
+    timeline = html[html.index('<svg class="chart timeline chart--wide"') : html.index("</svg>")]
     assert "(accelerated); Breakthrough therapy" in timeline
 
 
@@ -114,7 +114,7 @@ def test_regulatory_events_are_listed_and_drawn_on_the_timeline():
     events = _section(html, "events")
     assert f'id="event-{event.pk}"' in events and "Complete response letter" in events and "Test use" in events
     assert "event--negative" in events
-    timeline = html[html.index('<svg class="chart timeline"') : html.index("</svg>")]
+    timeline = html[html.index('<svg class="chart timeline chart--wide"') : html.index("</svg>")]
     assert f'href="#event-{event.pk}"' in timeline and "<polygon" in timeline
     assert "1 approvals and 1 other regulatory events" in timeline
 

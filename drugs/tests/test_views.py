@@ -153,7 +153,7 @@ def test_drug_detail_lists_every_approval_in_table_and_timeline():
     for approval in approvals:
         assert f'id="approval-{approval.pk}"' in html
         assert f'href="#approval-{approval.pk}"' in html  # the timeline dot links to the table row
-    assert '<svg class="chart timeline"' in html
+    assert '<svg class="chart timeline chart--wide"' in html
 
 
 def test_drug_detail_shows_pivotal_trial_with_its_primary_result():
@@ -257,7 +257,7 @@ def test_approval_list_shows_indication_pivotal_trial_and_result():
     assert catalogue.approval.indication in html
     assert catalogue.trial.get_absolute_url() in html
     assert "HR</abbr> 0.55 (95% CI 0.45–0.67)" in html
-    assert '<svg class="chart timeline"' in html
+    assert '<svg class="chart timeline chart--wide"' in html
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 
 from her2kb.charts import format_ratio
+from her2kb.languages import mark_languages
 from her2kb.missing import missing_list_url as _missing_list_url
 from her2kb.sources import ClassifiedSource, classified_sources
 
@@ -69,3 +70,11 @@ def classified(url: object) -> ClassifiedSource | None:
 def missing_list_url(agency: object) -> str:
     """The page listing what the dataset is known to lack for an agency ("FDA" → "/missing/fda/"), or ""."""
     return _missing_list_url(str(agency or ""))
+
+
+@register.filter
+def lang_marked(value: object) -> str:
+    """Chinese or Japanese text in a `<span lang>` (her2kb.languages); a list is joined with ", " first."""
+    if isinstance(value, list | tuple):
+        return mark_languages(", ".join(str(item) for item in value))
+    return mark_languages(value)

@@ -1,13 +1,18 @@
 """The server-drawn SVG charts: correct geometry, accessible text, and no way for data to inject markup."""
 
 import datetime
+import re
 import xml.etree.ElementTree as ET
+
+import pytest
 
 from her2kb.charts import (
     ForestRow,
     TimelinePoint,
     forest_plot_svg,
     format_ratio,
+    responsive_forest_plot,
+    responsive_timeline,
     timeline_svg,
 )
 
@@ -68,9 +73,56 @@ def test_long_timelines_label_fewer_years():
 
 def test_timeline_is_labelled_for_screen_readers():
     root = _parse(timeline_svg([_point("a", datetime.date(2020, 1, 1))], title="Approvals of fakeximab"))
-    assert root.get("role") == "img"
+    # Its dots are links, so it is no image: an image's children are presentational, its links unreachable.
+    assert root.get("role") is None
+    assert root.get("aria-labelledby") == "timeline-wide-title timeline-wide-desc"
     assert root.find(f"{SVG}title").text == "Approvals of fakeximab"
     assert "1 approvals from 2020 to 2020" in root.find(f"{SVG}desc").text
+
+
+def test_timeline_without_links_is_an_image():
+    point = TimelinePoint(row="a", date=datetime.date(2020, 1, 1), label="an approval")
+    assert _parse(timeline_svg([point])).get("role") == "img"
+
+
+def _dots(svg: str) -> list[tuple[float, float]]:
+    return [(float(c.get("cx")), float(c.get("cy"))) for c in _parse(svg).iter(f"{SVG}circle") if c.get("class")]
+
+
+@pytest.mark.parametrize("layout", ["wide", "narrow"])
+def test_timeline_stacks_dots_of_the_same_day_instead_of_hiding_one(layout):
+    day = datetime.date(2021, 3, 15)
+    points = [_point("a", day, category="FDA"), _point("a", day, category="EMA"), _point("a", day, category="PMDA")]
+    dots = _dots(timeline_svg(points, layout=layout))
+    assert len(dots) == 3
+    assert len({x for x, _ in dots}) == 1  # the same date
+    ys = sorted(y for _, y in dots)
+    radius = 8 if layout == "narrow" else 6
+    assert all(b - a >= 2 * radius for a, b in zip(ys, ys[1:], strict=False)), ys  # none covers another
+
+
+def test_timeline_keeps_dots_far_apart_on_one_line():
+    points = [_point("a", datetime.date(2012, 1, 1)), _point("a", datetime.date(2020, 1, 1))]
+    assert len({y for _, y in _dots(timeline_svg(points))}) == 1
+
+
+def test_each_layout_has_its_own_ids_so_a_page_can_hold_both():
+    svg = responsive_timeline([_point("a", datetime.date(2020, 1, 1))])
+    ids = re.findall(r' id="([^"]+)"', svg)
+    assert len(ids) == 4 and len(set(ids)) == 4
+    assert 'class="chart timeline chart--wide"' in svg and 'class="chart timeline chart--narrow"' in svg
+
+
+def test_narrow_layouts_are_drawn_at_phone_width_with_larger_text():
+    narrow = _parse(timeline_svg([_point("a", datetime.date(2020, 1, 1))], layout="narrow"))
+    assert narrow.get("viewBox").split()[2] == "300" and narrow.get("font-size") == "13"
+    forest = _parse(forest_plot_svg([_row(0.5, 0.4, 0.6)], layout="narrow"))
+    assert forest.get("viewBox").split()[2] == "300" and forest.get("font-size") == "13"
+    assert all(t.get("font-size") is None for t in forest.iter(f"{SVG}text"))  # no text smaller than the chart's
+
+
+def test_responsive_charts_are_empty_without_data():
+    assert responsive_timeline([]) == "" and responsive_forest_plot([]) == ""
 
 
 def test_timeline_escapes_labels_and_links():

@@ -157,9 +157,9 @@ def test_trial_page_results_table_and_forest_plot():
     assert f'id="outcome-{pfs.pk}"' in html and f'id="outcome-{orr.pk}"' in html
     assert "0.51 (0.40–0.64)" in html
     assert "60.9%" in html
-    assert '<svg class="chart forest"' in html
+    assert '<svg class="chart forest chart--wide"' in html
     # Only the outcome with a hazard ratio is drawn.
-    svg = re.search(r'<svg class="chart forest".*?</svg>', html, re.S).group(0)
+    svg = re.search(r'<svg class="chart forest chart--wide".*?</svg>', html, re.S).group(0)
     assert svg.count('width="10"') == 1
     assert f'href="#outcome-{pfs.pk}"' in svg
 
