@@ -19,6 +19,7 @@ from her2kb.fulltext import (
     text_rank,
     uses_full_text_search,
 )
+from her2kb.identifiers import identifier_url
 from her2kb.links import link
 from her2kb.models import (
     ReviewedModel,
@@ -322,7 +323,7 @@ class Trial(TimestampedModel, ReviewedModel):
 
     @property
     def clinicaltrials_gov_url(self) -> str:
-        return f"https://clinicaltrials.gov/study/{self.nct_id}" if self.nct_id else ""
+        return identifier_url("nct", self.nct_id)
 
 
 class TrialDrug(models.Model):
