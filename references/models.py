@@ -21,6 +21,7 @@ from her2kb.fulltext import (
     text_rank,
     uses_full_text_search,
 )
+from her2kb.identifiers import identifier_url
 from her2kb.links import link
 from her2kb.models import SourceCheck, SyncRunBase, TimestampedModel, WatchRunBase, prefetch_joined, prefetch_listed
 from her2kb.validators import PMID_PATTERN, validate_doi, validate_pmcid, validate_pmid
@@ -269,15 +270,15 @@ class Reference(TimestampedModel):
 
     @property
     def pubmed_url(self) -> str:
-        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+        return identifier_url("pmid", self.pmid)
 
     @property
     def doi_url(self) -> str:
-        return f"https://doi.org/{self.doi}" if self.doi else ""
+        return identifier_url("doi", self.doi)
 
     @property
     def pmc_url(self) -> str:
-        return f"https://www.ncbi.nlm.nih.gov/pmc/articles/{self.pmcid}/" if self.pmcid else ""
+        return identifier_url("pmcid", self.pmcid)
 
 
 class SyncRun(SyncRunBase):

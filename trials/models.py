@@ -19,6 +19,7 @@ from her2kb.fulltext import (
     text_rank,
     uses_full_text_search,
 )
+from her2kb.identifiers import identifier_url
 from her2kb.links import link
 from her2kb.models import (
     ReviewedModel,
@@ -322,7 +323,7 @@ class Trial(TimestampedModel, ReviewedModel):
 
     @property
     def clinicaltrials_gov_url(self) -> str:
-        return f"https://clinicaltrials.gov/study/{self.nct_id}" if self.nct_id else ""
+        return identifier_url("nct", self.nct_id)
 
 
 class TrialDrug(models.Model):
@@ -355,6 +356,28 @@ class OutcomeQuerySet(models.QuerySet):
     def for_api(self) -> OutcomeQuerySet:
         """Everything the API shows for an outcome, in a constant number of queries."""
         return self.select_related("trial").prefetch_related(prefetch_listed(Outcome, "references"), "sources")
+
+    def evidence_for(self, approvals: models.QuerySet) -> OutcomeQuerySet:
+        """
+        Flat evidence rows: one per approval in `approvals` × its pivotal trial × that trial's primary outcome.
+        Each row is an Outcome (with its trial, references and sources) carrying its approval's fields as
+        `approval_*` annotations, ordered by approval then outcome; a constant number of queries.
+        """
+        approval = "trial__supported_approvals"
+        return (
+            self.for_api()
+            .filter(is_primary=True, **{f"{approval}__in": approvals})
+            .annotate(
+                approval_pk=models.F(f"{approval}__pk"),
+                approval_agency=models.F(f"{approval}__agency"),
+                approval_date=models.F(f"{approval}__date"),
+                approval_drug=models.F(f"{approval}__drug__slug"),
+                approval_tumour_type=models.F(f"{approval}__tumour_type"),
+                approval_her2_category=models.F(f"{approval}__her2_category"),
+                approval_setting=models.F(f"{approval}__setting"),
+            )
+            .order_by("approval_pk", "pk")
+        )
 
     def with_reference_count(self) -> OutcomeQuerySet:
         """Annotate `reference_count` (publications) and `source_count` (labels, assessment reports, abstracts …),

@@ -19,6 +19,7 @@ from her2kb.api.fields import (
     DrugSummarySerializer,
     FastRepresentationMixin,
     HtmlLinkField,
+    IdentifierLinksField,
     ReferenceSummarySerializer,
     StringListField,
     TrialSummarySerializer,
@@ -112,6 +113,7 @@ class DrugSerializer(FastRepresentationMixin, ApiModelSerializer):
     trials = DrugTrialSerializer(source="trial_roles", many=True, read_only=True)
     references = ReferenceSummarySerializer(many=True, read_only=True)
     sources = StringListField(help_text="URLs the curated facts were read in.")
+    identifier_links = IdentifierLinksField()
 
     class Meta:
         model = Drug
@@ -142,6 +144,7 @@ class DrugSerializer(FastRepresentationMixin, ApiModelSerializer):
             "ncit_code",
             "atc_code",
             "rxnorm_cui",
+            "identifier_links",
             "approvals",
             "products",
             "labels",

@@ -20,6 +20,7 @@ from her2kb.fulltext import (
     text_rank,
     uses_full_text_search,
 )
+from her2kb.identifiers import identifier_links, identifier_url
 from her2kb.links import link
 from her2kb.models import (
     ReviewedModel,
@@ -77,7 +78,12 @@ class Target(TimestampedModel):
     @property
     def gene_url(self) -> str:
         """The gene's NCBI Gene page, when its Entrez Gene ID is recorded."""
-        return f"https://www.ncbi.nlm.nih.gov/gene/{self.entrez_gene_id}" if self.entrez_gene_id else ""
+        return identifier_url("ncbigene", self.entrez_gene_id)
+
+    @property
+    def hgnc_url(self) -> str:
+        """The gene's HGNC report, when its HGNC ID is recorded."""
+        return identifier_url("hgnc", self.hgnc_id)
 
 
 # The fields that name a drug, matched as identifiers (separators ignored) by search.
@@ -304,16 +310,16 @@ class Drug(TimestampedModel, ReviewedModel):
     @property
     def identifier_links(self) -> list[tuple[str, str, str]]:
         """(database, identifier, URL) for each identifier the drug has, in a fixed order."""
-        links = [
-            ("DrugBank", self.drugbank_id, "https://go.drugbank.com/drugs/{}"),
-            ("ChEMBL", self.chembl_id, "https://www.ebi.ac.uk/chembl/compound_report_card/{}/"),
-            ("UNII (FDA GSRS)", self.unii, "https://gsrs.ncats.nih.gov/ginas/app/beta/substances/{}"),
-            ("NCI Thesaurus", self.ncit_code, "https://evsexplore.semantics.cancer.gov/evsexplore/concept/ncit/{}"),
-            ("WHO ATC", self.atc_code, "https://atcddd.fhi.no/atc_ddd_index/?code={}"),
-            ("RxNorm", self.rxnorm_cui, "https://mor.nlm.nih.gov/RxNav/search?searchBy=RXCUI&searchTerm={}"),
-        ]
-        # Quoted: identifiers are curated text, and a stray character must not break out of the URL path.
-        return [(label, value, url.format(quote(value.strip(), safe=""))) for label, value, url in links if value]
+        return identifier_links(
+            [
+                ("drugbank", self.drugbank_id),
+                ("chembl", self.chembl_id),
+                ("unii", self.unii),
+                ("ncit", self.ncit_code),
+                ("atc", self.atc_code),
+                ("rxnorm", self.rxnorm_cui),
+            ]
+        )
 
     @property
     def source_checks(self) -> list[SourceCheck]:

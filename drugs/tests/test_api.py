@@ -261,3 +261,15 @@ def test_landscape_api_query_count_does_not_grow_with_data(api):
     small = queries()
     make_linked_dataset(5)
     assert queries() == small
+
+
+def test_drug_identifiers_come_with_their_resolver_urls(api):
+    drug = DrugFactory(drugbank_id="DB00072", chembl_id="", atc_code="L01FD01")
+    body = api.get(f"/api/v1/drugs/{drug.slug}/").json()
+    assert body["identifier_links"] == [
+        {"database": "DrugBank", "identifier": "DB00072", "url": "https://go.drugbank.com/drugs/DB00072"},
+        {"database": "WHO ATC", "identifier": "L01FD01", "url": "https://atcddd.fhi.no/atc_ddd_index/?code=L01FD01"},
+    ]
+    schema = api.get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert "identifier_links" in schema["Drug"]["properties"]
+    assert set(schema["IdentifierLink"]["properties"]) == {"database", "identifier", "url"}

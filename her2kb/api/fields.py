@@ -193,3 +193,27 @@ class StringListField(serializers.ListField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("read_only", True)
         super().__init__(**kwargs)
+
+
+class IdentifierLinkSerializer(serializers.Serializer):
+    """An identifier in an outside database, with its resolver's URL (her2kb.identifiers)."""
+
+    database = serializers.CharField(read_only=True)
+    identifier = serializers.CharField(read_only=True)
+    url = serializers.URLField(read_only=True)
+
+    class Meta:
+        ref_name = "IdentifierLink"
+
+
+@extend_schema_field(IdentifierLinkSerializer(many=True))
+class IdentifierLinksField(serializers.Field):
+    """A record's `identifier_links` ((database, identifier, URL) triples) as a list of IdentifierLink objects."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("help_text", "Every identifier it has in outside databases, each with its resolver URL.")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> list[dict[str, str]]:
+        return [{"database": database, "identifier": identifier, "url": url} for database, identifier, url in value]

@@ -18,7 +18,7 @@ from drugs.api.views import (
 from her2kb.api.errors import api_not_found
 from portal.api.views import ExportView, RedocView, SearchView
 from references.api.views import ReferenceViewSet
-from trials.api.views import OutcomeViewSet, TrialViewSet
+from trials.api.views import EvidenceView, OutcomeViewSet, TrialViewSet
 
 
 class ApiRouter(DefaultRouter):
@@ -40,6 +40,7 @@ router.register("references", ReferenceViewSet, basename="reference")
 
 urlpatterns = [
     path("v1/search/", SearchView.as_view(), name="api_search"),
+    path("v1/evidence/", EvidenceView.as_view(), name="evidence-list"),
     path("v1/landscape/", LandscapeView.as_view(), name="api_landscape"),
     path("v1/export/", ExportView.as_view(), name="export"),
     path("v1/releases/", ReleaseApiListView.as_view(), name="release-list"),

@@ -1,5 +1,5 @@
 """docs/researchers.md works as written: its Python example runs against a live server and answers its question in
-two calls; the curl and R examples' single calls return the CSV they describe."""
+one call; the curl and R examples' single calls return the CSV they describe."""
 
 import contextlib
 import datetime
@@ -43,7 +43,7 @@ def her2_low_world(transactional_db):
     ApprovalFactory(drug=adc, agency=Agency.EMA, date=datetime.date(2019, 1, 1), her2_category=Her2Category.POSITIVE)
 
 
-def test_the_python_example_answers_its_question_in_two_calls(live_server, her2_low_world, monkeypatch):
+def test_the_python_example_answers_its_question_in_one_call(live_server, her2_low_world, monkeypatch):
     (code,) = _blocks("python")
     monkeypatch.setitem(os.environ, "HER2KB_API", f"{live_server.url}/api/v1")
     calls = []
@@ -60,12 +60,13 @@ def test_the_python_example_answers_its_question_in_two_calls(live_server, her2_
     namespace: dict = {}
     with contextlib.redirect_stdout(printed):
         exec(compile(code, str(GUIDE), "exec"), namespace)  # noqa: S102 — the guide's own example, run as written
-    assert len(calls) == 2
+    assert len(calls) == 1
     evidence = namespace["evidence"]
-    assert list(evidence["nct_id"]) == ["NCT09000001"]
+    assert list(evidence["trial_nct_id"]) == ["NCT09000001"]
+    assert list(evidence["approval_agency"]) == ["FDA"]
     assert list(evidence["endpoint"]) == ["pfs"]
     assert list(evidence["hazard_ratio"]) == [0.5]
-    assert printed.getvalue().startswith("1 approvals, 1 approval-result rows")
+    assert printed.getvalue().startswith("1 approval-result rows")
 
 
 def test_the_curl_example_is_one_call_giving_the_adc_overall_survival_results(live_server, her2_low_world):

@@ -48,6 +48,9 @@ class ReferenceSerializer(FastRepresentationMixin, ApiModelSerializer):
     doi_url = blank_as_null(serializers.URLField)(
         read_only=True, allow_null=True, help_text="Null when the DOI is unknown."
     )
+    pmc_url = blank_as_null(serializers.URLField)(
+        read_only=True, allow_null=True, help_text="PubMed Central's page; null when there is no PMCID."
+    )
     publication_types = StringListField()
     mesh_terms = StringListField(help_text="MeSH descriptors PubMed indexed the article with.")
     retraction_notice_pmids = StringListField(help_text="PMIDs of retraction notices for this article.")
@@ -69,6 +72,7 @@ class ReferenceSerializer(FastRepresentationMixin, ApiModelSerializer):
             "doi",
             "doi_url",
             "pmcid",
+            "pmc_url",
             "title",
             "authors",
             "authors_complete",

@@ -182,3 +182,12 @@ def test_query_count_does_not_grow_with_the_data(api, path):
     small = count_queries()
     make_linked_dataset(8)
     assert count_queries() == small
+
+
+def test_pmcid_comes_with_its_pubmed_central_url():
+    with_pmcid, without = ReferenceFactory(pmcid="PMC42"), ReferenceFactory(pmcid="")
+    client = APIClient()
+    assert client.get(f"/api/v1/references/{with_pmcid.pmid}/").json()["pmc_url"] == (
+        "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC42/"
+    )
+    assert client.get(f"/api/v1/references/{without.pmid}/").json()["pmc_url"] is None

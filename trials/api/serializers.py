@@ -1,7 +1,10 @@
 """API representations of trials and outcomes: the records' fields, related records as compact summaries."""
 
+from typing import Any
+
 from rest_framework import serializers
 
+from drugs.api.serializers import LandscapeResultSerializer
 from her2kb.api.fields import (
     ApiLinkField,
     ApiModelSerializer,
@@ -146,3 +149,31 @@ class OutcomeSerializer(FastRepresentationMixin, ApiModelSerializer):
             "notes",
             "updated_at",
         ]
+
+
+class EvidenceRowSerializer(FastRepresentationMixin, LandscapeResultSerializer):
+    """One approval × one of its pivotal trials × that trial's primary outcome, flat (OutcomeQuerySet.evidence_for):
+    the result's fields as on the landscape, then the approval's and the trial's."""
+
+    approval_id = serializers.IntegerField(source="approval_pk", read_only=True)
+    approval_agency = serializers.CharField(read_only=True)
+    approval_date = serializers.DateField(read_only=True)
+    approval_drug = serializers.CharField(read_only=True, help_text="The drug's slug.")
+    approval_tumour_type = serializers.CharField(read_only=True)
+    approval_her2_category = blank_as_null(serializers.CharField)(read_only=True, allow_null=True)
+    approval_setting = serializers.CharField(read_only=True)
+    trial_nct_id = blank_as_null(serializers.CharField)(source="trial.nct_id", read_only=True, allow_null=True)
+    trial_acronym = serializers.CharField(source="trial.acronym", read_only=True)
+    trial_phase = serializers.CharField(source="trial.phase", read_only=True)
+    outcome_id = serializers.IntegerField(source="pk", read_only=True)
+    reference_pmids = serializers.SerializerMethodField(help_text="PMIDs of the publications reporting the outcome.")
+    source_urls = serializers.SerializerMethodField(help_text="URLs of the outcome's other sources (labels, EPARs…).")
+
+    class Meta:
+        ref_name = "EvidenceRow"
+
+    def get_reference_pmids(self, outcome: Any) -> list[str]:
+        return [reference.pmid for reference in outcome.listed_references]
+
+    def get_source_urls(self, outcome: Any) -> list[str]:
+        return [source.url for source in outcome.sources.all()]

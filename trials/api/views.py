@@ -1,16 +1,20 @@
 """Read-only API endpoints for trials and outcomes."""
 
+import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, viewsets
+from rest_framework import exceptions, generics, viewsets
 
-from her2kb.api.pagination import ApiPagination
+from drugs.filtersets import ApprovalFilterSet
+from drugs.models import Approval
+from her2kb.api.pagination import ApiCursorPagination, ApiPagination
 from her2kb.api.views import ApiViewMixin
 from her2kb.validators import validate_nct_id
 from trials.filtersets import OutcomeFilterSet, TrialFilterSet
 from trials.models import Outcome, Trial
 
-from .serializers import OutcomeSerializer, TrialSerializer
+from .serializers import EvidenceRowSerializer, OutcomeSerializer, TrialSerializer
 
 IDENTIFIER_PARAMETER = OpenApiParameter(
     "identifier",
@@ -65,3 +69,27 @@ class OutcomeViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["endpoint_label", "population", "analysis", "trial__acronym"]
     ordering_fields = {"trial": "trial__acronym", "endpoint": "endpoint", "hazard_ratio": "hazard_ratio"}
     ordering = ["trial__acronym", "-is_primary", "endpoint", "population", "analysis"]
+
+
+class EvidenceCursorPagination(ApiCursorPagination):
+    # Rows are ordered by approval, then outcome: DRF's cursor keeps its place among rows of one approval.
+    ordering = ("approval_pk", "pk")
+
+
+class EvidenceView(ApiViewMixin, generics.ListAPIView):
+    """
+    Evidence rows: one flat row per approval × pivotal trial × primary outcome, filtered with the approvals' filters.
+
+    Example: HER2-low approvals since 2022 with the pivotal trial's primary hazard ratio, in one call —
+    `/api/v1/evidence/?her2_category=low_or_ultralow&date_after=2022-01-01`.
+    """
+
+    basename = "evidence"
+    queryset = Approval.objects.all()
+    serializer_class = EvidenceRowSerializer
+    filterset_class = ApprovalFilterSet
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    pagination_class = EvidenceCursorPagination
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        return Outcome.objects.evidence_for(super().filter_queryset(queryset))
