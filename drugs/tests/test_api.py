@@ -1,6 +1,7 @@
 """The drugs and approvals API: fields, links, every filter, search, ordering, CSV and query counts."""
 
 import datetime
+import json
 
 import pytest
 from django.db import connection
@@ -160,13 +161,13 @@ def test_csv_holds_every_matching_row_not_one_page(api):
     assert len(csv_rows(api.get("/api/v1/approvals/", {"format": "csv"}))) == 60
 
 
-def test_drug_csv_joins_related_identifiers(api):
+def test_drug_csv_lists_related_identifiers_as_json_arrays(api):
     data = make_linked_dataset(1)
     rows = csv_rows(api.get("/api/v1/drugs/", {"format": "csv"}))
     assert rows[0]["slug"] == data.drugs[0].slug
-    assert rows[0]["targets"] == "HER2"
-    assert rows[0]["references"] == data.references[0].pmid
-    assert rows[0]["approvals"] == str(data.approvals[0].pk)
+    assert json.loads(rows[0]["targets"]) == ["HER2"]
+    assert json.loads(rows[0]["references"]) == [data.references[0].pmid]
+    assert json.loads(rows[0]["approvals"]) == [data.approvals[0].pk]
 
 
 def test_csv_neutralises_spreadsheet_formulas(api):

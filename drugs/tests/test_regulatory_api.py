@@ -1,6 +1,8 @@
 """The regulatory records in the API: products, companion diagnostics, labels with their warnings, events, the
 approvals' designations and diagnostics, their filters (?cdx=, ?designation=, ?event_type= …), CSV and query counts."""
 
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -86,8 +88,8 @@ def test_approvals_csv_names_designations_diagnostics_and_product(api):
     rows = csv_rows(api.get("/api/v1/approvals/", {"format": "csv"}))
     approval = data.approvals[0]
     assert rows[0]["product.slug"] == approval.product.slug
-    assert rows[0]["designations"] == "priority_review"
-    assert rows[0]["companion_diagnostics"] == approval.companion_diagnostics.get().slug
+    assert json.loads(rows[0]["designations"]) == ["priority_review"]
+    assert json.loads(rows[0]["companion_diagnostics"]) == [approval.companion_diagnostics.get().slug]
 
 
 # ---- companion diagnostics -------------------------------------------------------------------------

@@ -373,7 +373,7 @@ def test_landscape_csv_download_has_a_column_per_agency_and_safe_cells():
     assert row["drug"] == "'=fakeximab"
     assert row["EMA"] == "no approval on record"
     assert "Fake HER2-low assay" in row["FDA"]
-    assert row["pivotal_trials"] == "FAKE-Breast04"
+    assert json.loads(row["pivotal_trials"]) == ["FAKE-Breast04"]
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -32,10 +33,18 @@ def _label(item: Mapping[str, Any]) -> Any:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _scalar(value: Any) -> Any:
+    """A list item as a CSV cell's JSON array holds it: a related object as its identifier."""
+    while isinstance(value, dict):
+        value = _label(value)
+    return value
+
+
 def csv_cell(value: Any) -> str:
     """
-    One CSV cell, safe to open in a spreadsheet. Related objects appear as their identifiers, several of them
-    '; '-joined.
+    One CSV cell, safe to open in a spreadsheet. A related object appears as its identifier; a list (of texts, or
+    of related objects as their identifiers) is a JSON array, `["a; b","c"]`, so no value containing a comma,
+    "; " or a quote ever splits, and an empty list (`[]`) differs from an unknown value (an empty cell).
 
     The rule: a number (int, float or Decimal — what the serializers give for a numeric column) is written as the
     number, so a negative value stays `-2.5`; any other text starting with =, +, -, @, tab or carriage return gets
@@ -49,7 +58,8 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, int | float | Decimal):
         return str(value)
     if isinstance(value, list):
-        return "; ".join(part for part in (csv_cell(item) for item in value) if part)
+        # A cell starting with "[" is never a formula, so the items are written as they are.
+        return json.dumps([_scalar(item) for item in value], ensure_ascii=False, default=str)
     if isinstance(value, dict):
         return csv_cell(_label(value))
     text = str(value)
@@ -103,7 +113,8 @@ class CSVRenderer(renderers.BaseRenderer):
     charset = "utf-8"
     response_schema = {
         "type": "string",
-        "description": "CSV with a header row; a list holds every matching row (no pagination).",
+        "description": "CSV with a header row; a list holds every matching row (no pagination). A cell holding a "
+        "list is a JSON array.",
     }
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:

@@ -1,5 +1,6 @@
 """The CSV renderer's cells: spreadsheet formulas neutralised (OWASP's CSV injection rules), numbers kept numbers."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -35,9 +36,16 @@ def test_numbers_are_written_as_numbers_negative_ones_included(number, written):
     assert csv_cell(number) == written
 
 
-def test_lists_and_related_objects_are_neutralised_too():
-    assert csv_cell(["-x", "y"]) == "'-x; y"
+def test_lists_are_json_arrays_so_an_item_holding_a_separator_never_splits():
+    # A cell starting with "[" is not a formula: the items keep their own text.
+    assert csv_cell(["-x", "arm A; arm B", 'say "y", z']) == '["-x", "arm A; arm B", "say \\"y\\", z"]'
+    assert json.loads(csv_cell(["arm A; arm B", "arm C"])) == ["arm A; arm B", "arm C"]
+    assert csv_cell([{"pmid": "123"}, {"pmid": "456"}]) == '["123", "456"]'
+    assert csv_cell([{"drug": {"slug": "a-drug", "name": "A"}, "role": "experimental"}]) == '["a-drug"]'
+    assert csv_cell([]) == "[]"
+
+
+def test_related_objects_and_scalars_are_neutralised_too():
     assert csv_cell({"slug": "=evil"}) == "'=evil"
-    assert csv_cell([{"pmid": "123"}, {"pmid": "456"}]) == "123; 456"
     assert csv_cell(True) == "true"
     assert csv_cell(None) == ""
