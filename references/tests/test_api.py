@@ -166,7 +166,7 @@ def test_reference_csv_parses_back(api):
     reference = ReferenceFactory()
     rows = list(csv.DictReader(io.StringIO(api.get("/api/v1/references/", {"format": "csv"}).content.decode())))
     assert rows[0]["pmid"] == reference.pmid
-    assert rows[0]["authors"] == "Doe J; TEST Investigators"
+    assert json.loads(rows[0]["authors"]) == ["Doe J", "TEST Investigators"]  # lists are JSON arrays in CSV cells
     assert rows[0]["is_retracted"] == "false"
 
 
