@@ -132,9 +132,9 @@ class DrugQuerySet(models.QuerySet):
         identifier = identifier_matches(text, DRUG_NAME_FIELDS)
         if not is_short_term(text):
             identifier |= _name_contains(text)
-        if uses_full_text_search():
-            return filter_full_text(self, text, or_matching=identifier)
         words = every_word_matches(text, identifiers=DRUG_NAME_FIELDS, texts=("mechanism", "payload"))
+        if uses_full_text_search():
+            return filter_full_text(self, text, or_matching=identifier, every_word=words)
         return self.filter(identifier | words)
 
     def search(self, text: str) -> DrugQuerySet:

@@ -182,3 +182,26 @@ def test_punctuation_and_regex_characters_are_just_text(query):
     DrugFactory(name="fakeximab")
 
     assert search_everything(query).is_empty
+
+
+@pytest.mark.parametrize("query", ["DS8201", "ds 8201", "DS-8201A", "ds8201a"])
+def test_a_code_in_a_title_or_abstract_matches_with_or_without_separators(query):
+    by_title = ReferenceFactory(title="DS-8201a in a fake HER2-low cancer", abstract="")
+    by_abstract = ReferenceFactory(title="A fake conjugate", abstract="Patients received DS-8201a weekly.")
+    ReferenceFactory(title="DS-9999 in a fake cancer", abstract="Not the same code.")
+
+    assert set(search_everything(query).references) == {by_title, by_abstract}
+
+
+def test_a_code_in_a_trial_title_matches_without_its_hyphen_and_with_other_words():
+    wanted = TrialFactory(acronym="FAKE-01", title="DS-8201a in fake gastric cancer")
+    TrialFactory(acronym="FAKE-02", title="DS-8201a in fake breast cancer")
+
+    assert search_everything("DS8201 gastric").trials == [wanted]
+
+
+def test_a_code_with_a_hyphen_finds_prose_that_writes_it_without():
+    wanted = ReferenceFactory(title="HER2 low disease and a fake conjugate", abstract="")
+    ReferenceFactory(title="HER2 positive disease", abstract="")
+
+    assert search_everything("HER2-low").references == [wanted]
