@@ -205,3 +205,46 @@ def test_a_code_with_a_hyphen_finds_prose_that_writes_it_without():
     ReferenceFactory(title="HER2 positive disease", abstract="")
 
     assert search_everything("HER2-low").references == [wanted]
+
+
+# ---- typo tolerance -------------------------------------------------------------------------------------------------
+
+
+def _drugs_to_misspell() -> None:
+    DrugFactory(name="trastuzumab", brand_names=["Herceptin"], synonyms=[])
+    DrugFactory(name="pertuzumab", brand_names=["Perjeta"], synonyms=[])
+    DrugFactory(name="trastuzumab deruxtecan", brand_names=["Enhertu"], synonyms=["DS-8201a", "T-DXd"])
+    DrugFactory(name="lapatinib", brand_names=["Tykerb"], synonyms=[])
+
+
+@pytest.mark.parametrize(
+    ("query", "meant"),
+    [("trastuzamab", "trastuzumab"), ("pertuzimab", "pertuzumab"), ("enhretu", "trastuzumab deruxtecan")],
+)
+def test_a_misspelt_drug_name_finds_nothing_but_suggests_the_drug(query, meant):
+    _drugs_to_misspell()
+
+    results = search_everything(query)
+
+    assert results.is_empty
+    assert results.suggestions[0] == meant
+    assert "lapatinib" not in results.suggestions
+
+
+def test_no_suggestion_when_something_matches_or_nothing_is_close():
+    _drugs_to_misspell()
+
+    assert search_everything("trastuzumab").suggestions == []
+    assert search_everything("zzqqxxw").suggestions == []
+
+
+def test_a_suggestion_costs_one_query_whatever_the_number_of_drugs():
+    _drugs_to_misspell()
+    with CaptureQueriesContext(connection) as small:
+        search_everything("trastuzamab")
+    DrugFactory.create_batch(10)
+    with CaptureQueriesContext(connection) as large:
+        search_everything("trastuzamab")
+
+    # a count and a list of each kind (8; nothing matched, so no prefetches), then the names spelt like the query
+    assert len(small.captured_queries) == len(large.captured_queries) == 9
