@@ -165,30 +165,35 @@ class DrugQuerySet(models.QuerySet):
         """
         The INNs of at most `limit` drugs whose INN, brand names or codes are spelt most like `text`, closest first:
         "trastuzamab" → ["trastuzumab", …], "enhretu" → ["trastuzumab deruxtecan"] (Enhertu). For a search that found
-        nothing ("Did you mean …"). PostgreSQL compares trigrams (pg_trgm's word similarity); elsewhere difflib
+        nothing ("Did you mean …"). PostgreSQL compares trigrams (pg_trgm's strict word similarity); elsewhere difflib
         compares the text with each name, word and code of the few hundred drugs. One query.
         """
         text = " ".join(text.lower().split())
         if not identifier_key(text):
             return []
         if uses_full_text_search():
-            from django.contrib.postgres.search import TrigramWordSimilarity
+            from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordSimilarity
 
             closeness = models.functions.Greatest(
                 *(
-                    TrigramWordSimilarity(text, models.functions.Cast(name, models.TextField()))
+                    TrigramStrictWordSimilarity(text, models.functions.Cast(name, models.TextField()))
                     for name in SPELLING_FIELDS
                 )
             )
-            close = self.annotate(closeness=closeness).filter(closeness__gte=TRIGRAM_CLOSENESS)
-            return list(close.order_by("-closeness", "name").values_list("name", flat=True)[:limit])
+            # Ties (a name holding the closest word) go to the name closest as a whole: "trastuzumab" before
+            # "pertuzumab, trastuzumab, and hyaluronidase".
+            close = self.annotate(closeness=closeness, whole=TrigramSimilarity("name", text))
+            close = close.filter(closeness__gte=TRIGRAM_CLOSENESS).order_by("-closeness", "-whole", "name")
+            return list(close.values_list("name", flat=True)[:limit])
         scored = []
         for name, *lists in self.values_list(*SPELLING_FIELDS):
             terms = [name, *name.split(), *(term for values in lists for term in values or [])]
             closeness = max(difflib.SequenceMatcher(None, text, term.lower()).ratio() for term in terms)
             if closeness >= DIFFLIB_CLOSENESS:
-                scored.append((-closeness, name))
-        return [name for _, name in sorted(scored)[:limit]]
+                # Ties go to the name closest as a whole, as on PostgreSQL.
+                whole = difflib.SequenceMatcher(None, text, name.lower()).ratio()
+                scored.append((-closeness, -whole, name))
+        return [name for *_, name in sorted(scored)[:limit]]
 
     def for_list(self) -> DrugQuerySet:
         """Everything a list of drugs shows, fetched in a constant number of queries."""

@@ -215,6 +215,8 @@ def _drugs_to_misspell() -> None:
     DrugFactory(name="pertuzumab", brand_names=["Perjeta"], synonyms=[])
     DrugFactory(name="trastuzumab deruxtecan", brand_names=["Enhertu"], synonyms=["DS-8201a", "T-DXd"])
     DrugFactory(name="lapatinib", brand_names=["Tykerb"], synonyms=[])
+    # Holds both names whole: a tie on the closest word, which the closer whole name wins.
+    DrugFactory(name="pertuzumab, trastuzumab, and hyaluronidase", brand_names=["Phesgo"], synonyms=[])
 
 
 @pytest.mark.parametrize(
