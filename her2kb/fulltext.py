@@ -68,8 +68,15 @@ def search_document(model: type[Model]) -> DocumentColumn:
     return DocumentColumn()
 
 
-def filter_full_text(queryset: QuerySet, text: str, *, or_matching: Q) -> QuerySet:
-    """Rows of `queryset` whose stored document matches `text` (PostgreSQL only), or that meet `or_matching`."""
+def filter_full_text(queryset: QuerySet, text: str, *, or_matching: Q, every_word: Q) -> QuerySet:
+    """
+    Rows of `queryset` whose stored document matches `text` (PostgreSQL only), or that meet `or_matching`, or —
+    when `text` holds a code ("DS8201", which the text search parser never finds in "DS-8201a") — that meet
+    `every_word` (`every_word_matches` over the same fields, the embedded default's condition). Queries without
+    a code keep to the indexed document.
+    """
+    if holds_code(text):
+        or_matching = or_matching | every_word
     document = search_document(queryset.model)
     return queryset.alias(document=document).filter(Q(document=web_search_query(text)) | or_matching)
 
@@ -154,6 +161,30 @@ def word_pattern(word: str) -> str:
     return _whole(escaped) if len(identifier_key(word)) <= SHORT_TERM_LENGTH else escaped
 
 
+_CODE_CHARACTERS = re.compile(r"[0-9A-Za-z]+([- ./_][0-9A-Za-z]+)*")
+
+
+def is_code(word: str) -> bool:
+    """
+    Whether `word` reads as a development code, an abbreviation or a part of one, to be found in prose with or
+    without its separators: ASCII letters and digits, with a digit ("DS8201", "HER2", the "8201" of "ds 8201") or
+    joined by a separator ("T-DXd", "DS-8201a"). Other words ("gastric", "Müller") are matched as typed.
+    """
+    if not _CODE_CHARACTERS.fullmatch(word):
+        return False
+    return any(c.isdigit() for c in word) or identifier_key(word) != word.lower()
+
+
+def holds_code(text: str) -> bool:
+    """Whether a word of `text` is a code (`is_code`): PostgreSQL's text search would not find it in prose."""
+    return any(is_code(word) for word in query_words(text))
+
+
+def text_word_pattern(word: str) -> str:
+    """A pattern (for upper-cased prose) finding `word`: a code with or without separators, any other as typed."""
+    return identifier_pattern(word) if is_code(word) else word_pattern(word)
+
+
 def upper_text(field: str) -> Upper:
     """The field's text, upper-cased (a JSON list as its JSON text): the expression the trigram indexes hold."""
     return Upper(Cast(field, TextField()))
@@ -176,7 +207,7 @@ def identifier_matches(text: str, fields: Sequence[str]) -> Q:
 def every_word_matches(text: str, *, identifiers: Sequence[str] = (), texts: Sequence[str] = ()) -> Q:
     """
     Rows where every word of `text` is in one of the fields: in `identifiers` separators ignored, in `texts` as
-    typed; short words as whole words.
+    typed unless it is a code ("DS8201" finds "DS-8201a" in an abstract, see `is_code`); short words as whole words.
     """
     words = query_words(text)
     if not words:
@@ -185,7 +216,7 @@ def every_word_matches(text: str, *, identifiers: Sequence[str] = (), texts: Seq
     for word in words:
         one = identifier_matches(word, identifiers) if identifiers else Q(pk__in=[])
         for name in texts:
-            one |= _regex(name, word_pattern(word))
+            one |= _regex(name, text_word_pattern(word))
         condition &= one
     return condition
 

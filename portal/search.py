@@ -14,6 +14,7 @@ ranked. Everywhere, names and codes match with or without separators ("DS8201" =
     results = search_everything("DS-8201", limit=20)
     results.drugs, results.approvals, results.trials, results.references   # lists, best match first
     results.counts                                                          # how many of each matched in all
+    search_everything("trastuzamab").suggestions                            # ["trastuzumab", …]: did you mean
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class SearchResults:
     approvals: list[Approval] = field(default_factory=list)
     # How many records of each kind match in all (the lists stop at the limit).
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RESULT_KINDS, 0))
+    # When nothing matches: the drugs whose names are spelt most like the query ("Did you mean …"), closest first.
+    suggestions: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -102,7 +105,8 @@ def search_everything(query: str | None, *, limit: int = DEFAULT_LIMIT) -> Searc
     and how many of each match in all.
 
     An empty or blank query (or one without a letter or digit) finds nothing and runs no SQL. Eight queries plus
-    the prefetches of the models' `for_list()` querysets, whatever the amount of data.
+    the prefetches of the models' `for_list()` querysets, whatever the amount of data; when nothing matches, one
+    more for the drug names spelt most like the query (`suggestions`).
     """
     query = normalise_query(query)
     limit = max(1, min(limit, MAX_LIMIT))
@@ -115,9 +119,14 @@ def search_everything(query: str | None, *, limit: int = DEFAULT_LIMIT) -> Searc
         "references": search_references(query),
     }
     counts = {kind: queryset.order_by().count() for kind, queryset in found.items()}
+    suggestions = []
+    if not any(counts.values()):
+        # A misspelt drug name ("trastuzamab"): offer the names it is closest to. One more query, only then.
+        suggestions = [name for name in Drug.objects.spelled_like(query) if name.lower() != query.lower()]
     return SearchResults(
         query=query,
         counts=counts,
+        suggestions=suggestions,
         **{kind: list(queryset[:limit]) for kind, queryset in found.items()},
     )
 

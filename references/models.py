@@ -53,10 +53,11 @@ class ReferenceQuerySet(models.QuerySet):
         """
         text = text.strip()
         identifier = models.Q(pmid=text) | models.Q(doi__iexact=text)
-        if uses_full_text_search():
-            return filter_full_text(self, text, or_matching=identifier)
         # Every word in the title or abstract; short ones ("ILD") as whole words, so "wild-type" is no match.
-        return self.filter(identifier | every_word_matches(text, texts=("title", "abstract")))
+        words = every_word_matches(text, texts=("title", "abstract"))
+        if uses_full_text_search():
+            return filter_full_text(self, text, or_matching=identifier, every_word=words)
+        return self.filter(identifier | words)
 
     def search(self, text: str) -> ReferenceQuerySet:
         """`matching(text)`, best first: an exact PMID or DOI, then (on PostgreSQL) text rank; newest first."""

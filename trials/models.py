@@ -91,9 +91,9 @@ class TrialQuerySet(models.QuerySet):
         """
         text = text.strip()
         identifier = _identifier_condition(text)
-        if uses_full_text_search():
-            return filter_full_text(self, text, or_matching=identifier)
         words = every_word_matches(text, identifiers=TRIAL_IDENTIFIER_FIELDS, texts=("title", "conditions"))
+        if uses_full_text_search():
+            return filter_full_text(self, text, or_matching=identifier, every_word=words)
         return self.filter(identifier | words)
 
     def search(self, text: str) -> TrialQuerySet:

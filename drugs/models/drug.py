@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from urllib.parse import quote
 
@@ -15,6 +16,7 @@ from her2kb.fulltext import (
     bonus,
     every_word_matches,
     filter_full_text,
+    identifier_key,
     identifier_matches,
     is_short_term,
     text_rank,
@@ -88,6 +90,13 @@ class Target(TimestampedModel):
 
 # The fields that name a drug, matched as identifiers (separators ignored) by search.
 DRUG_NAME_FIELDS = ("name", "slug", "brand_names", "synonyms")
+# "Did you mean …": the names compared with a misspelt query, how many are offered, and how close they must be
+# (pg_trgm's word similarity on PostgreSQL, difflib's ratio elsewhere; one wrong letter in a ten-letter name scores
+# about 0.6 and 0.9).
+SPELLING_FIELDS = ("name", "brand_names", "synonyms")
+SPELLING_SUGGESTIONS = 3
+TRIGRAM_CLOSENESS = 0.3
+DIFFLIB_CLOSENESS = 0.75
 
 
 def _name_contains(text: str) -> models.Q:
@@ -138,9 +147,9 @@ class DrugQuerySet(models.QuerySet):
         identifier = identifier_matches(text, DRUG_NAME_FIELDS)
         if not is_short_term(text):
             identifier |= _name_contains(text)
-        if uses_full_text_search():
-            return filter_full_text(self, text, or_matching=identifier)
         words = every_word_matches(text, identifiers=DRUG_NAME_FIELDS, texts=("mechanism", "payload"))
+        if uses_full_text_search():
+            return filter_full_text(self, text, or_matching=identifier, every_word=words)
         return self.filter(identifier | words)
 
     def search(self, text: str) -> DrugQuerySet:
@@ -157,6 +166,40 @@ class DrugQuerySet(models.QuerySet):
         if uses_full_text_search():
             rank = text_rank(Drug, text) + rank
         return self.matching(text).annotate(rank=rank).order_by("-rank", "name")
+
+    def spelled_like(self, text: str, *, limit: int = SPELLING_SUGGESTIONS) -> list[str]:
+        """
+        The INNs of at most `limit` drugs whose INN, brand names or codes are spelt most like `text`, closest first:
+        "trastuzamab" → ["trastuzumab", …], "enhretu" → ["trastuzumab deruxtecan"] (Enhertu). For a search that found
+        nothing ("Did you mean …"). PostgreSQL compares trigrams (pg_trgm's strict word similarity); elsewhere difflib
+        compares the text with each name, word and code of the few hundred drugs. One query.
+        """
+        text = " ".join(text.lower().split())
+        if not identifier_key(text):
+            return []
+        if uses_full_text_search():
+            from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordSimilarity
+
+            closeness = models.functions.Greatest(
+                *(
+                    TrigramStrictWordSimilarity(text, models.functions.Cast(name, models.TextField()))
+                    for name in SPELLING_FIELDS
+                )
+            )
+            # Ties (a name holding the closest word) go to the name closest as a whole: "trastuzumab" before
+            # "pertuzumab, trastuzumab, and hyaluronidase".
+            close = self.annotate(closeness=closeness, whole=TrigramSimilarity("name", text))
+            close = close.filter(closeness__gte=TRIGRAM_CLOSENESS).order_by("-closeness", "-whole", "name")
+            return list(close.values_list("name", flat=True)[:limit])
+        scored = []
+        for name, *lists in self.values_list(*SPELLING_FIELDS):
+            terms = [name, *name.split(), *(term for values in lists for term in values or [])]
+            closeness = max(difflib.SequenceMatcher(None, text, term.lower()).ratio() for term in terms)
+            if closeness >= DIFFLIB_CLOSENESS:
+                # Ties go to the name closest as a whole, as on PostgreSQL.
+                whole = difflib.SequenceMatcher(None, text, name.lower()).ratio()
+                scored.append((-closeness, -whole, name))
+        return [name for *_, name in sorted(scored)[:limit]]
 
     def for_list(self) -> DrugQuerySet:
         """Everything a list of drugs shows, fetched in a constant number of queries."""

@@ -48,6 +48,10 @@ class SearchResultsSerializer(serializers.Serializer):
     approvals = ApprovalSummarySerializer(many=True, help_text="Approvals whose indication or drug match.")
     trials = TrialSummarySerializer(many=True)
     references = ReferenceSummarySerializer(many=True)
+    suggestions = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="When nothing matches: the drug names spelt most like the query, closest first (did you mean).",
+    )
 
     class Meta:
         ref_name = "SearchResults"

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
 from drugs.models import Drug, LabelWarning
+from drugs.tests.factories import DrugFactory
 from her2kb.api.caching import dataset_last_modified
 from portal import exports, tasks
 from references.models import Reference
@@ -284,7 +285,15 @@ def test_empty_search_finds_nothing(api):
         "trials": [],
         "references": [],
         "approvals": [],
+        "suggestions": [],
     }
+
+
+def test_a_misspelt_search_suggests_the_drug_it_meant(api):
+    DrugFactory(name="pertuzumab", brand_names=["Perjeta"], synonyms=[])
+    body = api.get("/api/v1/search/", {"q": "pertuzimab"}).json()
+    assert body["counts"] == {"drugs": 0, "trials": 0, "references": 0, "approvals": 0}
+    assert body["suggestions"] == ["pertuzumab"]
 
 
 def test_search_limit(api):

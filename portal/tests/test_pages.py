@@ -138,6 +138,13 @@ def test_search_page_says_when_nothing_matches():
     assert "0 results for" in html
 
 
+def test_search_page_offers_the_drug_a_misspelt_query_meant():
+    DrugFactory(name="trastuzumab", brand_names=["Herceptin"], synonyms=[])
+    html = Client().get("/search/", {"q": "trastuzamab"}).content.decode()
+    assert "0 results for" in html
+    assert 'Did you mean <a href="?q=trastuzumab">trastuzumab</a>?' in html
+
+
 def test_search_page_escapes_the_query():
     html = Client().get("/search/", {"q": "<script>alert(1)</script>"}).content.decode()
     assert "<script>alert(1)</script>" not in html

@@ -182,3 +182,71 @@ def test_punctuation_and_regex_characters_are_just_text(query):
     DrugFactory(name="fakeximab")
 
     assert search_everything(query).is_empty
+
+
+@pytest.mark.parametrize("query", ["DS8201", "ds 8201", "DS-8201A", "ds8201a"])
+def test_a_code_in_a_title_or_abstract_matches_with_or_without_separators(query):
+    by_title = ReferenceFactory(title="DS-8201a in a fake HER2-low cancer", abstract="")
+    by_abstract = ReferenceFactory(title="A fake conjugate", abstract="Patients received DS-8201a weekly.")
+    ReferenceFactory(title="DS-9999 in a fake cancer", abstract="Not the same code.")
+
+    assert set(search_everything(query).references) == {by_title, by_abstract}
+
+
+def test_a_code_in_a_trial_title_matches_without_its_hyphen_and_with_other_words():
+    wanted = TrialFactory(acronym="FAKE-01", title="DS-8201a in fake gastric cancer")
+    TrialFactory(acronym="FAKE-02", title="DS-8201a in fake breast cancer")
+
+    assert search_everything("DS8201 gastric").trials == [wanted]
+
+
+def test_a_code_with_a_hyphen_finds_prose_that_writes_it_without():
+    wanted = ReferenceFactory(title="HER2 low disease and a fake conjugate", abstract="")
+    ReferenceFactory(title="HER2 positive disease", abstract="")
+
+    assert search_everything("HER2-low").references == [wanted]
+
+
+# ---- typo tolerance -------------------------------------------------------------------------------------------------
+
+
+def _drugs_to_misspell() -> None:
+    DrugFactory(name="trastuzumab", brand_names=["Herceptin"], synonyms=[])
+    DrugFactory(name="pertuzumab", brand_names=["Perjeta"], synonyms=[])
+    DrugFactory(name="trastuzumab deruxtecan", brand_names=["Enhertu"], synonyms=["DS-8201a", "T-DXd"])
+    DrugFactory(name="lapatinib", brand_names=["Tykerb"], synonyms=[])
+    # Holds both names whole: a tie on the closest word, which the closer whole name wins.
+    DrugFactory(name="pertuzumab, trastuzumab, and hyaluronidase", brand_names=["Phesgo"], synonyms=[])
+
+
+@pytest.mark.parametrize(
+    ("query", "meant"),
+    [("trastuzamab", "trastuzumab"), ("pertuzimab", "pertuzumab"), ("enhretu", "trastuzumab deruxtecan")],
+)
+def test_a_misspelt_drug_name_finds_nothing_but_suggests_the_drug(query, meant):
+    _drugs_to_misspell()
+
+    results = search_everything(query)
+
+    assert results.is_empty
+    assert results.suggestions[0] == meant
+    assert "lapatinib" not in results.suggestions
+
+
+def test_no_suggestion_when_something_matches_or_nothing_is_close():
+    _drugs_to_misspell()
+
+    assert search_everything("trastuzumab").suggestions == []
+    assert search_everything("zzqqxxw").suggestions == []
+
+
+def test_a_suggestion_costs_one_query_whatever_the_number_of_drugs():
+    _drugs_to_misspell()
+    with CaptureQueriesContext(connection) as small:
+        search_everything("trastuzamab")
+    DrugFactory.create_batch(10)
+    with CaptureQueriesContext(connection) as large:
+        search_everything("trastuzamab")
+
+    # a count and a list of each kind (8; nothing matched, so no prefetches), then the names spelt like the query
+    assert len(small.captured_queries) == len(large.captured_queries) == 9
