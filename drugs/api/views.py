@@ -20,6 +20,7 @@ from drugs.landscape import treatment_landscape
 from drugs.models import Approval, CompanionDiagnostic, Drug, Label, LabelWarning, Product, RegulatoryEvent
 from her2kb.api.pagination import ApiPagination
 from her2kb.api.views import ApiViewMixin
+from her2kb.jsonld import drug_jsonld
 
 from .serializers import (
     ApprovalSerializer,
@@ -39,6 +40,7 @@ class DrugViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     their approvals, the trials they are studied in and the literature behind them.
     """
 
+    jsonld_builder = drug_jsonld
     queryset = Drug.objects.for_api()
     serializer_class = DrugSerializer
     filterset_class = DrugFilterSet

@@ -178,7 +178,7 @@ def query_parameter_specs(view: Any) -> dict[str, dict[str, Any]]:
             "holds those alone, whatever the record's schema marks required",
         )
     specs.update(getattr(view, "extra_query_parameters", {}))
-    formats = [renderer.format for renderer in view.renderer_classes]
+    formats = [renderer.format for renderer in view.get_renderers()]
     if formats:
         specs["format"] = {
             "schema": {"type": "string", "enum": formats},

@@ -105,6 +105,18 @@ class ProblemJSONRenderer(renderers.JSONRenderer):
     format = "problem"
 
 
+class JSONLDRenderer(renderers.JSONRenderer):
+    """A record's schema.org JSON-LD (detail answers of views with a `jsonld_builder`): what its page embeds."""
+
+    media_type = "application/ld+json"
+    format = "jsonld"
+    response_schema = {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "schema.org JSON-LD: the same document the record's web page embeds.",
+    }
+
+
 class CSVRenderer(renderers.BaseRenderer):
     """Any list or object as CSV: one row per record, one column per field (see `serializer_columns`)."""
 

@@ -47,7 +47,7 @@ class ApiAutoSchema(AutoSchema):
         if isinstance(self.view, ApiViewMixin):
             # File formats are not the JSON shape: each renderer may describe its own body.
             for media_type, content in responses.get("200", {}).get("content", {}).items():
-                for renderer in self.view.renderer_classes:
+                for renderer in self.view.get_renderers():
                     if renderer.media_type == media_type and hasattr(renderer, "response_schema"):
                         content["schema"] = renderer.response_schema
             for code, response in ERROR_RESPONSES.items():

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from her2kb.filters import split_list
+from her2kb.links import site_url
 
 from . import caching, downloads
 from .caching import (
@@ -34,7 +35,7 @@ from .parameters import (
     query_parameter_specs,
     validate_query_parameters,
 )
-from .renderers import ProblemJSONRenderer, rows_of
+from .renderers import JSONLDRenderer, ProblemJSONRenderer, rows_of
 from .throttling import AnonymousRateThrottle, DownloadRateThrottle, rate_limit_state
 
 FILE_EXTENSIONS = {"csv": "csv", "bibtex": "bib", "ris": "ris", "csljson": "csl.json"}
@@ -66,6 +67,21 @@ class ApiViewMixin:
     cache_responses = True
     _cache_key: str | None = None
     _cache_hit: CachedResponse | None = None
+    # The record's schema.org builder (her2kb.jsonld), called as builder(record, url=page URL): its detail answer is
+    # then also JSON-LD (`Accept: application/ld+json` or `?format=jsonld`), the same document the page embeds.
+    jsonld_builder: Any = None
+
+    def get_renderers(self) -> list:
+        renderers = super().get_renderers()
+        if self.jsonld_builder is not None and getattr(self, "action", None) == "retrieve":
+            renderers.append(JSONLDRenderer())
+        return renderers
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if request.accepted_renderer.format == JSONLDRenderer.format:
+            record = self.get_object()
+            return Response(type(self).jsonld_builder(record, url=site_url(record.get_absolute_url())))
+        return super().retrieve(request, *args, **kwargs)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Before content negotiation, so `?format=nonsense` gets this message rather than a bare 404.

@@ -7,6 +7,7 @@ from her2kb.api.pagination import ApiCursorPagination
 from her2kb.api.parameters import python_pattern
 from her2kb.api.renderers import CSVRenderer
 from her2kb.api.views import ApiViewMixin
+from her2kb.jsonld import reference_jsonld
 from her2kb.validators import PMID_PATTERN
 from references.filtersets import ReferenceFilterSet
 from references.models import Reference
@@ -30,6 +31,7 @@ class ReferenceViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     The list is cursor-paginated (follow `next`); file formats hold every matching reference.
     """
 
+    jsonld_builder = reference_jsonld
     queryset = Reference.objects.for_api()
     serializer_class = ReferenceSerializer
     filterset_class = ReferenceFilterSet

@@ -10,6 +10,7 @@ from drugs.filtersets import ApprovalFilterSet
 from drugs.models import Approval
 from her2kb.api.pagination import ApiCursorPagination, ApiPagination
 from her2kb.api.views import ApiViewMixin
+from her2kb.jsonld import trial_jsonld
 from her2kb.validators import validate_nct_id
 from trials.filtersets import OutcomeFilterSet, TrialFilterSet
 from trials.models import Outcome, Trial
@@ -31,6 +32,7 @@ class TrialViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     they supported and their publications.
     """
 
+    jsonld_builder = trial_jsonld
     queryset = Trial.objects.for_api()
     serializer_class = TrialSerializer
     filterset_class = TrialFilterSet
