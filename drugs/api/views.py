@@ -19,7 +19,7 @@ from drugs.filtersets import (
 from drugs.landscape import treatment_landscape
 from drugs.models import Approval, CompanionDiagnostic, Drug, Label, LabelWarning, Product, RegulatoryEvent
 from her2kb.api.pagination import ApiPagination
-from her2kb.api.views import ApiViewMixin
+from her2kb.api.views import ApiViewMixin, JSONLDDetailMixin
 from her2kb.jsonld import drug_jsonld
 
 from .serializers import (
@@ -34,7 +34,7 @@ from .serializers import (
 )
 
 
-class DrugViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+class DrugViewSet(JSONLDDetailMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """
     HER2-targeted drugs: antibodies, bispecifics, antibody–drug conjugates and kinase inhibitors, with
     their approvals, the trials they are studied in and the literature behind them.

@@ -67,21 +67,6 @@ class ApiViewMixin:
     cache_responses = True
     _cache_key: str | None = None
     _cache_hit: CachedResponse | None = None
-    # The record's schema.org builder (her2kb.jsonld), called as builder(record, url=page URL): its detail answer is
-    # then also JSON-LD (`Accept: application/ld+json` or `?format=jsonld`), the same document the page embeds.
-    jsonld_builder: Any = None
-
-    def get_renderers(self) -> list:
-        renderers = super().get_renderers()
-        if self.jsonld_builder is not None and getattr(self, "action", None) == "retrieve":
-            renderers.append(JSONLDRenderer())
-        return renderers
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if request.accepted_renderer.format == JSONLDRenderer.format:
-            record = self.get_object()
-            return Response(type(self).jsonld_builder(record, url=site_url(record.get_absolute_url())))
-        return super().retrieve(request, *args, **kwargs)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Before content negotiation, so `?format=nonsense` gets this message rather than a bare 404.
@@ -233,3 +218,25 @@ class ApiViewMixin:
             last_modified=int(last_modified.timestamp()) if last_modified else None,
             response=response,
         )
+
+
+class JSONLDDetailMixin:
+    """
+    A detail answer that is also the record's schema.org JSON-LD (`Accept: application/ld+json` or
+    `?format=jsonld`): `jsonld_builder` (her2kb.jsonld), called as builder(record, url=page URL), is the one that
+    builds the document the record's page embeds. Put before ApiViewMixin on a viewset with a detail route.
+    """
+
+    jsonld_builder: Any = None
+
+    def get_renderers(self) -> list:
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) == "retrieve":
+            renderers.append(JSONLDRenderer())
+        return renderers
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if request.accepted_renderer.format == JSONLDRenderer.format:
+            record = self.get_object()
+            return Response(type(self).jsonld_builder(record, url=site_url(record.get_absolute_url())))
+        return super().retrieve(request, *args, **kwargs)

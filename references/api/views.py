@@ -6,7 +6,7 @@ from rest_framework import exceptions, renderers, viewsets
 from her2kb.api.pagination import ApiCursorPagination
 from her2kb.api.parameters import python_pattern
 from her2kb.api.renderers import CSVRenderer
-from her2kb.api.views import ApiViewMixin
+from her2kb.api.views import ApiViewMixin, JSONLDDetailMixin
 from her2kb.jsonld import reference_jsonld
 from her2kb.validators import PMID_PATTERN
 from references.filtersets import ReferenceFilterSet
@@ -22,7 +22,7 @@ PMID_PARAMETER = OpenApiParameter(
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[PMID_PARAMETER]))
-class ReferenceViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+class ReferenceViewSet(JSONLDDetailMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """
     The publications behind every claim, kept true to PubMed (retractions and errata included).
 

@@ -9,7 +9,7 @@ from rest_framework import exceptions, generics, viewsets
 from drugs.filtersets import ApprovalFilterSet
 from drugs.models import Approval
 from her2kb.api.pagination import ApiCursorPagination, ApiPagination
-from her2kb.api.views import ApiViewMixin
+from her2kb.api.views import ApiViewMixin, JSONLDDetailMixin
 from her2kb.jsonld import trial_jsonld
 from her2kb.validators import validate_nct_id
 from trials.filtersets import OutcomeFilterSet, TrialFilterSet
@@ -26,7 +26,7 @@ IDENTIFIER_PARAMETER = OpenApiParameter(
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[IDENTIFIER_PARAMETER]))
-class TrialViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+class TrialViewSet(JSONLDDetailMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """
     Clinical trials of HER2-targeted drugs: design, drugs and their roles, outcomes, the approvals
     they supported and their publications.
