@@ -396,8 +396,8 @@ class _StoredRows:
         for `write_links`, one insert per link table; False for any other record, whose relation is set at once."""
         if (type(instance), instance.pk) not in self._created:
             return False
-        through = type(instance)._meta.get_field(name).remote_field.through
         relation = type(instance)._meta.get_field(name)
+        through = relation.remote_field.through
         source, target = relation.m2m_column_name(), relation.m2m_reverse_name()
         self._pending_links[through].extend(through(**{source: instance.pk, target: obj.pk}) for obj in targets)
         return True
