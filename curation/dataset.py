@@ -333,9 +333,21 @@ def curated_rows(model: type[models.Model], queryset: models.QuerySet | None = N
     mark = GENERATED_MARKS.get(model)
     if mark is None:
         return queryset
+    return queryset.exclude(_generated_condition(mark, via))
+
+
+def generated_rows(model: type[models.Model], queryset: models.QuerySet | None = None) -> models.QuerySet:
+    """`queryset` (default: all rows of `model`) with only the generated (benchmark) rows: `curated_rows` complement."""
+    queryset = model.objects.all() if queryset is None else queryset
+    mark = GENERATED_MARKS.get(model)
+    return queryset.none() if mark is None else queryset.filter(_generated_condition(mark))
+
+
+def _generated_condition(mark: str, via: str = "") -> models.Q:
+    """What marks a generated row: a PMID of the generated range, or a slug with the generated prefix."""
     if mark == "pmid":
-        return queryset.exclude(**{f"{via}pmid__regex": GENERATED_PMID_PATTERN})
-    return queryset.exclude(**{f"{via}{mark}__startswith": GENERATED_SLUG_PREFIX})
+        return models.Q(**{f"{via}pmid__regex": GENERATED_PMID_PATTERN})
+    return models.Q(**{f"{via}{mark}__startswith": GENERATED_SLUG_PREFIX})
 
 
 class _StoredRows:

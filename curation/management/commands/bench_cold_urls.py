@@ -28,7 +28,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import BigIntegerField
 from django.db.models.functions import Cast, Mod
 
-from curation.dataset import GENERATED_PMID_PATTERN, GENERATED_SLUG_PREFIX
+from curation.dataset import curated_rows, generated_rows
 from drugs.choices import Agency, ApprovalType, DrugClass, Her2Category, TherapySetting, TumourType
 from drugs.models import Approval, Drug
 from her2kb.api.parameters import PAGE_SIZE
@@ -73,26 +73,18 @@ class Facts:
 
 def read_facts() -> Facts:
     """The facts from the database: a handful of queries, whatever its size."""
-    curated_drugs = Drug.objects.exclude(slug__startswith=GENERATED_SLUG_PREFIX)
-    curated_trials = Trial.objects.exclude(slug__startswith=GENERATED_SLUG_PREFIX)
+    curated_drugs = curated_rows(Drug)
+    curated_trials = curated_rows(Trial)
     drug_slugs = list(curated_drugs.order_by("name").values_list("slug", flat=True)) + list(
-        Drug.objects.filter(slug__startswith=GENERATED_SLUG_PREFIX).order_by("pk").values_list("slug", flat=True)
+        generated_rows(Drug).order_by("pk").values_list("slug", flat=True)
     )
     trials = list(curated_trials.order_by("acronym").values_list("nct_id", "slug", "acronym", "title"))
-    trials += list(
-        Trial.objects.filter(slug__startswith=GENERATED_SLUG_PREFIX)
-        .order_by("pk")
-        .values_list("nct_id", "slug", "acronym", "title")[:SAMPLE]
-    )
-    curated_pmids = list(
-        Reference.objects.exclude(pmid__regex=GENERATED_PMID_PATTERN)
-        .order_by("-pub_year")
-        .values_list("pmid", flat=True)
-    )
+    trials += list(generated_rows(Trial).order_by("pk").values_list("nct_id", "slug", "acronym", "title")[:SAMPLE])
+    curated_pmids = list(curated_rows(Reference).order_by("-pub_year").values_list("pmid", flat=True))
     # Every step-th reference by primary key: PMIDs and cursor positions spread over the whole list.
     step = max(1, Reference.objects.count() // SAMPLE)
     spread = Reference.objects.alias(nth=Mod("pk", step)).filter(nth=0).order_by("pk")
-    generated_pmids = list(spread.filter(pmid__regex=GENERATED_PMID_PATTERN).values_list("pmid", flat=True))
+    generated_pmids = list(generated_rows(Reference, spread).values_list("pmid", flat=True))
     numbers = list(spread.annotate(number=Cast("pmid", BigIntegerField())).values_list("number", flat=True))
     names = list(curated_drugs.values_list("name", "brand_names", "synonyms"))
     terms: list[str] = []

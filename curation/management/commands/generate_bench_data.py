@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
-from curation.dataset import GENERATED_PMID_PATTERN, GENERATED_PMID_START, GENERATED_SLUG_PREFIX
+from curation.dataset import GENERATED_PMID_START, GENERATED_SLUG_PREFIX, generated_rows
 from drugs.choices import Agency, ApprovalType, DrugClass, Her2Category, TherapySetting, TumourType
 from drugs.models import Approval, Drug, Target
 from references.models import Reference
@@ -42,11 +42,11 @@ def _words(rng: random.Random, count: int) -> str:
 def bench_querysets() -> dict:
     """The generated records, per model: what --delete removes and what reports count."""
     return {
-        "approvals": Approval.objects.filter(drug__slug__startswith=BENCH_PREFIX),
-        "outcomes": Outcome.objects.filter(trial__slug__startswith=BENCH_PREFIX),
-        "trials": Trial.objects.filter(slug__startswith=BENCH_PREFIX),
-        "drugs": Drug.objects.filter(slug__startswith=BENCH_PREFIX),
-        "references": Reference.objects.filter(pmid__regex=GENERATED_PMID_PATTERN),
+        "approvals": generated_rows(Approval),
+        "outcomes": generated_rows(Outcome),
+        "trials": generated_rows(Trial),
+        "drugs": generated_rows(Drug),
+        "references": generated_rows(Reference),
     }
 
 
