@@ -57,13 +57,13 @@ class DrugDetailView(DetailView):
 
 
 class ApprovalListView(FilteredListView):
-    """Every approval across drugs, filtered by ApprovalFilterSet, 100 to a page, with a timeline of the ones
-    shown."""
+    """Every approval across drugs, filtered by ApprovalFilterSet, 25 to a page (a card each on a phone: a hundred
+    were some eighty screens long), with a timeline of the ones shown."""
 
     queryset = Approval.objects.for_list().with_pivotal_results().latest_first()
     filterset_class = ApprovalFilterSet
     form_fields = ("tumour_type", "her2_status", "agency", "setting", "drug_class", "approval_type", "year")
-    paginate_by = 100
+    paginate_by = 25
 
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)

@@ -422,3 +422,16 @@ def test_approvals_agency_filter_says_which_agencies_have_no_record_and_links_th
     empty = _get("/approvals/", {"agency": "TGA"}).content.decode()
     assert "No approvals match these filters. For Australia TGA, see" in empty
     assert 'href="/missing/tga/">what is known to be missing' in empty
+
+
+def test_approval_list_shows_25_to_a_page_newest_first_and_the_rest_on_the_next():
+    drug = DrugFactory()
+    approvals = [ApprovalFactory(drug=drug, date=f"20{10 + n // 12:02d}-{1 + n % 12:02d}-15") for n in range(30)]
+    newest_first = sorted(approvals, key=lambda approval: approval.date, reverse=True)
+
+    first = _get("/approvals/")
+    second = _get("/approvals/", {"page": 2})
+
+    assert [approval.pk for approval in first.context["approvals"]] == [a.pk for a in newest_first[:25]]
+    assert [approval.pk for approval in second.context["approvals"]] == [a.pk for a in newest_first[25:]]
+    assert 'href="?page=2"' in first.content.decode()
