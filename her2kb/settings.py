@@ -412,12 +412,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "OAS_VERSION": "3.1.0",
     "SORT_OPERATION_PARAMETERS": False,
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "displayRequestDuration": True, "tryItOutEnabled": True},
-    # Two vocabularies share the field name "kind": name each enumeration after what it is.
+    # Two vocabularies share the field name "kind": name each enumeration after what it is. The flat evidence rows
+    # name the approval's and the trial's fields with a prefix (approval_agency …): one enumeration each all the same.
     "ENUM_NAME_OVERRIDES": {
         "WarningKindEnum": "drugs.choices.WarningKind",
         "OutcomeSourceKindEnum": "trials.choices.OutcomeSourceKind",
+        "AgencyEnum": "drugs.choices.Agency",
+        "TumourTypeEnum": "drugs.choices.TumourType",
+        "Her2CategoryEnum": "drugs.choices.Her2Category",
+        "SettingEnum": "drugs.choices.TherapySetting",
+        "PhaseEnum": "trials.choices.TrialPhase",
+        "DesignationEnum": "drugs.choices.Designation",
     },
 }
 CORS_ALLOW_ALL_ORIGINS = True

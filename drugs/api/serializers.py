@@ -1,8 +1,10 @@
 """API representations of drugs, approvals and their regulatory records: the records' fields, related records as
 compact summaries."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from drugs.choices import Agency, ApprovalType, Designation, Her2Category, TherapySetting, TumourType
 from drugs.models import (
     Approval,
     ApprovalDesignation,
@@ -12,6 +14,7 @@ from drugs.models import (
     LabelWarning,
     Product,
     RegulatoryEvent,
+    Target,
 )
 from her2kb.api.fields import (
     ApiLinkField,
@@ -23,6 +26,9 @@ from her2kb.api.fields import (
     ReferenceSummarySerializer,
     StringListField,
     TrialSummarySerializer,
+    model_choices,
+    optional_choice,
+    optional_text,
 )
 from her2kb.links import site_url
 
@@ -90,10 +96,20 @@ class DrugTrialSerializer(FastRepresentationMixin, serializers.Serializer):
     """A trial a drug is studied in, with the drug's role there."""
 
     trial = TrialSummarySerializer(read_only=True)
-    role = serializers.CharField(read_only=True, help_text="experimental, comparator or background")
+    role = serializers.ChoiceField(choices=model_choices("trials.TrialDrug", "role"), read_only=True)
 
     class Meta:
         ref_name = "DrugTrial"
+
+
+class TargetSerializer(FastRepresentationMixin, ApiModelSerializer):
+    """A receptor a drug binds, with its gene's identifiers and their resolvers' links (her2kb.identifiers)."""
+
+    identifier_links = IdentifierLinksField(help_text="The gene's HGNC ID and Entrez Gene ID, each with its URL.")
+
+    class Meta:
+        model = Target
+        fields = ["symbol", "name", "gene_symbol", "hgnc_id", "entrez_gene_id", "identifier_links"]
 
 
 class DrugSerializer(FastRepresentationMixin, ApiModelSerializer):
@@ -103,6 +119,9 @@ class DrugSerializer(FastRepresentationMixin, ApiModelSerializer):
     synonyms = StringListField(help_text="Development codes, US suffixed names and abbreviations.")
     targets = serializers.SlugRelatedField(
         many=True, read_only=True, slug_field="symbol", help_text="Receptors the drug binds, e.g. HER2."
+    )
+    target_genes = TargetSerializer(
+        source="targets", many=True, read_only=True, help_text="The targets with their genes' HGNC and Entrez IDs."
     )
     biosimilar_of = DrugSummarySerializer(read_only=True, allow_null=True)
     components = DrugSummarySerializer(many=True, read_only=True, help_text="Fixed-dose combinations only.")
@@ -127,6 +146,7 @@ class DrugSerializer(FastRepresentationMixin, ApiModelSerializer):
             "synonyms",
             "drug_class",
             "targets",
+            "target_genes",
             "mechanism",
             "binding_site",
             "kinase_binding",
@@ -363,9 +383,7 @@ class LandscapeApprovalSerializer(FastRepresentationMixin, serializers.Serialize
 
     id = serializers.IntegerField(read_only=True)
     date = serializers.DateField(read_only=True)
-    approval_type = serializers.CharField(
-        read_only=True, help_text="Empty when the agency's announcement does not say."
-    )
+    approval_type = optional_choice(ApprovalType.choices, help_text="Null when the agency's announcement does not say.")
     indication = serializers.CharField(read_only=True)
     product = ProductSummarySerializer(read_only=True, allow_null=True)
     designations = serializers.SerializerMethodField(help_text="Designation values, e.g. breakthrough_therapy.")
@@ -376,39 +394,45 @@ class LandscapeApprovalSerializer(FastRepresentationMixin, serializers.Serialize
     class Meta:
         ref_name = "LandscapeApproval"
 
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Designation.choices)))
     def get_designations(self, approval: Approval) -> list[str]:
         return [designation.designation for designation in approval.designation_list]
+
+
+AGENCY_LIST = serializers.ListField(child=serializers.ChoiceField(choices=Agency.choices))
 
 
 class LandscapeCellSerializer(serializers.Serializer):
     """One agency's approvals of a row; none means no approval on record (which is not "not approved")."""
 
-    agency = serializers.CharField(read_only=True)
+    agency = serializers.ChoiceField(choices=Agency.choices, read_only=True)
     approvals = LandscapeApprovalSerializer(many=True, read_only=True)
     missing_list_url = serializers.SerializerMethodField(
-        help_text="Without approvals: the page listing what is known to be missing for this agency, if any."
+        help_text="Without approvals: the page listing what is known to be missing for this agency; else null."
     )
 
     class Meta:
         ref_name = "LandscapeCell"
 
-    def get_missing_list_url(self, cell) -> str:
-        return site_url(cell.missing_url) if cell.missing_url else ""
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_missing_list_url(self, cell) -> str | None:
+        return site_url(cell.missing_url) if cell.missing_url else None
 
 
 class LandscapeResultSerializer(serializers.Serializer):
     """A pivotal trial's primary result, as published."""
 
-    endpoint = serializers.CharField(read_only=True)
-    endpoint_label = serializers.CharField(read_only=True)
-    population = serializers.CharField(read_only=True)
+    # Outcomes are the trials app's records: their vocabularies are named by reference (drugs imports no trials).
+    endpoint = serializers.ChoiceField(choices=model_choices("trials.Outcome", "endpoint"), read_only=True)
+    endpoint_label = optional_text()
+    population = optional_text()
     experimental_value = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True, allow_null=True)
     control_value = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True, allow_null=True)
-    value_unit = serializers.CharField(read_only=True)
+    value_unit = optional_choice(model_choices("trials.Outcome", "value_unit"))
     hazard_ratio = serializers.DecimalField(max_digits=6, decimal_places=3, read_only=True, allow_null=True)
     ci_lower = serializers.DecimalField(max_digits=6, decimal_places=3, read_only=True, allow_null=True)
     ci_upper = serializers.DecimalField(max_digits=6, decimal_places=3, read_only=True, allow_null=True)
-    p_value = serializers.CharField(read_only=True)
+    p_value = optional_text(help_text="As published, e.g. '<0.001'.")
     url = ApiLinkField("outcome-detail", "pk", lambda outcome: outcome.pk)
 
     class Meta:
@@ -428,7 +452,7 @@ class LandscapeRowSerializer(serializers.Serializer):
     """One drug in one setting, with a cell per agency (FDA, EMA, NMPA, PMDA, MHRA, HC, TGA, always in that order)."""
 
     drug = DrugSummarySerializer(read_only=True)
-    setting = serializers.CharField(read_only=True)
+    setting = serializers.ChoiceField(choices=TherapySetting.choices, read_only=True)
     cells = LandscapeCellSerializer(many=True, read_only=True)
     pivotal_trials = LandscapeTrialSerializer(many=True, read_only=True)
     no_pivotal_trial_reasons = StringListField()
@@ -438,9 +462,9 @@ class LandscapeRowSerializer(serializers.Serializer):
 
 
 class LandscapeSerializer(serializers.Serializer):
-    tumour_type = serializers.CharField(read_only=True)
-    her2_status = serializers.CharField(read_only=True)
-    setting = serializers.CharField(read_only=True, help_text="Empty: every setting.")
+    tumour_type = serializers.ChoiceField(choices=TumourType.choices, read_only=True)
+    her2_status = serializers.ChoiceField(choices=Her2Category.choices, read_only=True)
+    setting = optional_choice(TherapySetting.choices, help_text="Null: every setting.")
     agencies = serializers.SerializerMethodField(help_text="The columns: agency codes in the order of the cells.")
     agencies_without_records = serializers.SerializerMethodField(
         help_text="Agencies with no approval on record in any row."
@@ -450,8 +474,10 @@ class LandscapeSerializer(serializers.Serializer):
     class Meta:
         ref_name = "Landscape"
 
+    @extend_schema_field(AGENCY_LIST)
     def get_agencies(self, landscape) -> list[str]:
         return [code for code, _label in landscape.agencies]
 
+    @extend_schema_field(AGENCY_LIST)
     def get_agencies_without_records(self, landscape) -> list[str]:
         return [code for code, _label in landscape.agencies_without_records]

@@ -87,6 +87,11 @@ class Target(TimestampedModel):
         """The gene's HGNC report, when its HGNC ID is recorded."""
         return identifier_url("hgnc", self.hgnc_id)
 
+    @property
+    def identifier_links(self) -> list[tuple[str, str, str]]:
+        """(database, identifier, URL) for the gene's HGNC ID and Entrez Gene ID, those recorded."""
+        return identifier_links([("hgnc", self.hgnc_id), ("ncbigene", self.entrez_gene_id)])
+
 
 # The fields that name a drug, matched as identifiers (separators ignored) by search.
 DRUG_NAME_FIELDS = ("name", "slug", "brand_names", "synonyms")

@@ -222,7 +222,7 @@ def test_landscape_api_gives_rows_with_a_cell_per_agency_and_the_pivotal_results
     assert row["drug"]["slug"] == "fakeximab"
     fda, ema = row["cells"][0], row["cells"][1]
     assert fda["approvals"][0]["id"] == approval.pk and fda["approvals"][0]["designations"] == ["priority_review"]
-    assert fda["missing_list_url"] == ""
+    assert fda["missing_list_url"] is None
     assert ema["approvals"] == [] and ema["missing_list_url"] == "http://testserver/missing/ema/"
     (result,) = row["pivotal_trials"][0]["primary_results"]
     assert result["hazard_ratio"] == 0.62
@@ -262,6 +262,43 @@ def test_landscape_api_query_count_does_not_grow_with_data(api):
     small = queries()
     make_linked_dataset(5)
     assert queries() == small
+
+
+def test_drug_targets_come_with_their_genes_hgnc_and_entrez_links(api):
+    drug = DrugFactory()
+    drug.targets.set(
+        [
+            TargetFactory(symbol="TESTR1", gene_symbol="TESTG1", hgnc_id="HGNC:99999", entrez_gene_id=99999),
+            TargetFactory(symbol="TESTR2"),
+        ]
+    )
+    body = api.get(f"/api/v1/drugs/{drug.slug}/").json()
+    assert body["targets"] == ["TESTR1", "TESTR2"]
+    assert body["target_genes"] == [
+        {
+            "symbol": "TESTR1",
+            "name": None,
+            "gene_symbol": "TESTG1",
+            "hgnc_id": "HGNC:99999",
+            "entrez_gene_id": 99999,
+            "identifier_links": [
+                {
+                    "database": "HGNC",
+                    "identifier": "HGNC:99999",
+                    "url": "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/HGNC:99999",
+                },
+                {"database": "NCBI Gene", "identifier": "99999", "url": "https://www.ncbi.nlm.nih.gov/gene/99999"},
+            ],
+        },
+        {
+            "symbol": "TESTR2",
+            "name": None,
+            "gene_symbol": None,
+            "hgnc_id": None,
+            "entrez_gene_id": None,
+            "identifier_links": [],
+        },
+    ]
 
 
 def test_drug_identifiers_come_with_their_resolver_urls(api):

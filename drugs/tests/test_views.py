@@ -144,6 +144,27 @@ def test_drug_detail_links_identifiers_out():
     assert 'href="https://evsexplore.semantics.cancer.gov/evsexplore/concept/ncit/C000000"' in html
 
 
+def test_drug_detail_links_each_targets_gene_to_hgnc_and_ncbi_gene():
+    drug = DrugFactory()
+    drug.targets.set(
+        [
+            TargetFactory(symbol="TESTR1", gene_symbol="TESTG1", hgnc_id="HGNC:99999", entrez_gene_id=99999),
+            TargetFactory(symbol="TESTR2", gene_symbol="", hgnc_id="HGNC:99998"),
+            TargetFactory(symbol="TESTR3", gene_symbol="TESTG3", hgnc_id=""),
+        ]
+    )
+
+    html = _get(drug.get_absolute_url()).content.decode()
+
+    hgnc = "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/"
+    assert (
+        f'TESTR1 (gene <a href="https://www.ncbi.nlm.nih.gov/gene/99999" rel="noopener">TESTG1</a>, '
+        f'<a href="{hgnc}HGNC:99999" rel="noopener">HGNC:99999</a>)' in html
+    )
+    assert f'TESTR2 (<a href="{hgnc}HGNC:99998" rel="noopener">HGNC:99998</a>)' in html
+    assert "TESTR3 (gene TESTG3)" in html
+
+
 def test_drug_detail_lists_every_approval_in_table_and_timeline():
     drug = DrugFactory()
     approvals = [ApprovalFactory(drug=drug, agency=agency) for agency in ["FDA", "EMA", "PMDA"]]

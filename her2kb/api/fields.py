@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
 from django.urls import NoReverseMatch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -47,6 +48,22 @@ def blank_as_null(field_class: type[serializers.Field]) -> type[serializers.Fiel
 
     BlankAsNull.__name__ = BlankAsNull.__qualname__ = f"BlankAsNull{field_class.__name__}"
     return BlankAsNull
+
+
+def model_choices(model: str, field_name: str) -> list[tuple[str, str]]:
+    """The choices of `field_name` on `model` ("app_label.Model"), for a serializer of another app's record: it names
+    the vocabulary by a string reference, as models name related models, so the imports still run one way."""
+    return apps.get_model(model)._meta.get_field(field_name).choices
+
+
+def optional_choice(choices: list[tuple[str, str]], **kwargs: Any) -> serializers.ChoiceField:
+    """A read-only choice that the record may leave empty: null then, never "" (as ApiModelSerializer does)."""
+    return blank_as_null(serializers.ChoiceField)(choices=choices, read_only=True, allow_null=True, **kwargs)
+
+
+def optional_text(**kwargs: Any) -> serializers.CharField:
+    """A read-only text that the record may leave empty: null then, never "" (as ApiModelSerializer does)."""
+    return blank_as_null(serializers.CharField)(read_only=True, allow_null=True, **kwargs)
 
 
 class ApiModelSerializer(serializers.ModelSerializer):
@@ -152,7 +169,7 @@ class DrugSummarySerializer(FastRepresentationMixin, serializers.Serializer):
 
     slug = serializers.SlugField(read_only=True)
     name = serializers.CharField(read_only=True)
-    drug_class = serializers.CharField(read_only=True, help_text="See /api/v1/drugs/ for the classes.")
+    drug_class = serializers.ChoiceField(choices=model_choices("drugs.Drug", "drug_class"), read_only=True)
     url = ApiLinkField("drug-detail", "slug", lambda drug: drug.slug)
 
     class Meta:
@@ -164,7 +181,7 @@ class TrialSummarySerializer(FastRepresentationMixin, serializers.Serializer):
 
     identifier = serializers.SerializerMethodField(help_text="NCT number, or the slug for trials without one.")
     nct_id = serializers.CharField(read_only=True, allow_null=True)
-    acronym = serializers.CharField(read_only=True)
+    acronym = optional_text()
     url = ApiLinkField("trial-detail", "identifier", trial_identifier)
 
     class Meta:

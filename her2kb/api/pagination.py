@@ -39,7 +39,7 @@ class ApiPagination(pagination.PageNumberPagination):
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return _page_schema(
             schema,
-            {"next_page": {"type": "integer", "nullable": True, "description": "The next page's `page`, or null."}},
+            {"next_page": {"type": ["integer", "null"], "description": "The next page's `page`, or null."}},
         )
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
@@ -48,7 +48,7 @@ class ApiPagination(pagination.PageNumberPagination):
 
 def _page_schema(results: dict[str, Any], position: dict[str, Any]) -> dict[str, Any]:
     """A page's shape: the total, links to the neighbouring pages, their position as fields, and the records."""
-    link = {"type": "string", "format": "uri", "nullable": True}
+    link = {"type": ["string", "null"], "format": "uri"}  # OpenAPI 3.1: null is a type
     properties = {
         "count": {"type": "integer", "description": "How many records match, on every page together."},
         "next": {**link, "description": "The next page, or null on the last."},
@@ -97,7 +97,7 @@ class ApiCursorPagination(pagination.CursorPagination):
         )
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        cursor = {"type": "string", "nullable": True}
+        cursor = {"type": ["string", "null"]}
         return _page_schema(
             schema,
             {

@@ -44,6 +44,13 @@ LIST_ITEM_PATTERN = r"^[^,]*[^, ][^,]*$"
 LIST_NOTE = "Several values: comma-separated (a,b) or the parameter repeated; any of them matches."
 
 
+def _without_commas(pattern: str) -> str:
+    """`pattern` for one value of a list: a comma separates the values, so none holds one (a DOI's suffix may,
+    elsewhere)."""
+    no_comma = r"^(?![\s\S]*,)"
+    return no_comma + pattern[1:] if pattern.startswith("^") else rf"{no_comma}[\s\S]*(?:{pattern})"
+
+
 def _pattern_schema(validators: Any) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
     for validator in validators:
@@ -57,6 +64,8 @@ def _form_field_schema(field: forms.Field, *, whole_number: bool = False) -> dic
     filter: what each of its values must be)."""
     if isinstance(field, TextListField):
         schema = _pattern_schema(field.item_validators)
+        if "pattern" in schema:
+            schema["pattern"] = _without_commas(schema["pattern"])
         if field.max_length:
             schema["maxLength"] = field.max_length
         return schema

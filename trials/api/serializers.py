@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from drugs.api.serializers import LandscapeResultSerializer
+from drugs.choices import Agency, Her2Category, TherapySetting, TumourType
 from her2kb.api.fields import (
     ApiLinkField,
     ApiModelSerializer,
@@ -15,8 +16,11 @@ from her2kb.api.fields import (
     StringListField,
     TrialSummarySerializer,
     blank_as_null,
+    optional_choice,
+    optional_text,
     trial_identifier,
 )
+from trials.choices import TrialPhase
 from trials.models import Outcome, OutcomeSource, Trial, TrialDrug
 
 
@@ -156,15 +160,15 @@ class EvidenceRowSerializer(FastRepresentationMixin, LandscapeResultSerializer):
     the result's fields as on the landscape, then the approval's and the trial's."""
 
     approval_id = serializers.IntegerField(source="approval_pk", read_only=True)
-    approval_agency = serializers.CharField(read_only=True)
+    approval_agency = serializers.ChoiceField(choices=Agency.choices, read_only=True)
     approval_date = serializers.DateField(read_only=True)
     approval_drug = serializers.CharField(read_only=True, help_text="The drug's slug.")
-    approval_tumour_type = serializers.CharField(read_only=True)
-    approval_her2_category = blank_as_null(serializers.CharField)(read_only=True, allow_null=True)
-    approval_setting = serializers.CharField(read_only=True)
-    trial_nct_id = blank_as_null(serializers.CharField)(source="trial.nct_id", read_only=True, allow_null=True)
-    trial_acronym = serializers.CharField(source="trial.acronym", read_only=True)
-    trial_phase = serializers.CharField(source="trial.phase", read_only=True)
+    approval_tumour_type = serializers.ChoiceField(choices=TumourType.choices, read_only=True)
+    approval_her2_category = optional_choice(Her2Category.choices)
+    approval_setting = serializers.ChoiceField(choices=TherapySetting.choices, read_only=True)
+    trial_nct_id = optional_text(source="trial.nct_id")
+    trial_acronym = optional_text(source="trial.acronym")
+    trial_phase = serializers.ChoiceField(choices=TrialPhase.choices, source="trial.phase", read_only=True)
     outcome_id = serializers.IntegerField(source="pk", read_only=True)
     reference_pmids = serializers.SerializerMethodField(help_text="PMIDs of the publications reporting the outcome.")
     source_urls = serializers.SerializerMethodField(help_text="URLs of the outcome's other sources (labels, EPARs…).")
