@@ -82,8 +82,13 @@ def _latest_update(rows: list[tuple]) -> datetime.datetime | None:
 
 
 def _summary_rows(*, fingerprint: bool) -> list[tuple]:
+    """(part, latest, number) rows of `summary_query`, in part order."""
+    return sorted((row["part"], row["latest"], row["number"]) for row in summary_query(fingerprint=fingerprint))
+
+
+def summary_query(*, fingerprint: bool) -> QuerySet:
     """
-    (part, latest, number) rows from one UNION query: the latest `updated_at` of each timestamped table and,
+    One UNION query of (part, latest, number) rows: the latest `updated_at` of each timestamped table and,
     for the fingerprint, what else a change moves:
 
     - per table, the row count (deletions) and the largest id (insertions: ids are never reused, so an
@@ -128,8 +133,7 @@ def _summary_rows(*, fingerprint: bool) -> list[tuple]:
             selects.append(newest(model._default_manager.all(), "pk", column="number"))
         selects.append(newest(TrialDrug.history.model._default_manager.all(), "pk", column="number"))
         selects.append(newest(Reference.objects.all(), "last_synced_at", column="latest"))
-    union = selects[0].union(*selects[1:], all=True)
-    return sorted((row["part"], row["latest"], row["number"]) for row in union)
+    return selects[0].union(*selects[1:], all=True)
 
 
 def set_validators(response: HttpResponse, *, etag: str, last_modified: datetime.datetime | None) -> None:
