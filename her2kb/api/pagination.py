@@ -10,7 +10,7 @@ from rest_framework import exceptions, pagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ..paginators import DataVersionPaginator
+from ..paginators import DataVersionPaginator, filter_matches
 from .parameters import INTEGER_RE, MAX_PAGE_SIZE, PAGE_SIZE
 
 
@@ -78,9 +78,10 @@ class ApiCursorPagination(pagination.CursorPagination):
     invalid_cursor_message = "Invalid cursor: follow the `next` and `previous` links instead of building one."
 
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list | None:
-        # The total, counted once per filter and data version like the numbered lists' (not per cursor).
-        self.count = DataVersionPaginator(queryset, self.page_size).count
-        return super().paginate_queryset(queryset, request, view)
+        # The total (and a filter's few keys), found once per filter and data version like the numbered lists'.
+        matches = filter_matches(queryset)
+        self.count = matches.count
+        return super().paginate_queryset(matches.narrow(queryset), request, view)
 
     def get_paginated_response(self, data: list) -> Response:
         next_link, previous_link = self.get_next_link(), self.get_previous_link()
