@@ -240,6 +240,8 @@ class Trial(TimestampedModel, ReviewedModel):
     sources = models.JSONField(default=list, blank=True, validators=[validate_string_list])
     notes = models.TextField(blank=True)
 
+    # What another record shows of this one (the API's summaries): all that `prefetch_listed` reads.
+    SUMMARY_FIELDS = ("nct_id", "slug", "acronym")
     objects = TrialQuerySet.as_manager()
     # References are tracked too, so the history shows (and a revert restores) what a trial cites.
     history = HistoricalRecords(m2m_fields=["references"])
@@ -333,6 +335,8 @@ class TrialDrug(models.Model):
     drug = models.ForeignKey("drugs.Drug", on_delete=models.PROTECT, related_name="trial_roles")
     role = models.CharField(max_length=20, choices=DrugRole.choices, default=DrugRole.EXPERIMENTAL, db_index=True)
 
+    # What another record shows of this one (the API's summaries): all that `prefetch_listed` reads.
+    SUMMARY_FIELDS = ("role",)
     history = HistoricalRecords()
 
     class Meta:
@@ -437,6 +441,8 @@ class Outcome(TimestampedModel):
     references = models.ManyToManyField("references.Reference", related_name="outcomes", blank=True)
     notes = models.TextField(blank=True)
 
+    # What another record shows of this one (the API's summaries): all that `prefetch_listed` reads.
+    SUMMARY_FIELDS = ("endpoint", "endpoint_label", "is_primary", "population", "analysis")
     objects = OutcomeQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=["references"])
 

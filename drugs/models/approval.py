@@ -231,6 +231,8 @@ class Approval(TimestampedModel):
     )
     notes = models.TextField(blank=True)
 
+    # What another record shows of this one (the API's summaries): all that `prefetch_listed` reads.
+    SUMMARY_FIELDS = ("agency", "date", "approval_type", "tumour_type", "her2_category", "setting")
     objects = ApprovalQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=["pivotal_trials", "references", "companion_diagnostics"])
 
