@@ -260,6 +260,15 @@ class Trial(TimestampedModel, ReviewedModel):
             # The lists' order (acronym, NCT number, then the key that makes pages stable), with the key in the
             # index: a deep page's keys come from an index-only scan (her2kb.paginators).
             models.Index(fields=["acronym", "nct_id", "id"], name="trial_list_order_idx"),
+            # The API's other orders, each way (`?ordering=`, with the key ascending as tie-breaker): a deep page's
+            # keys come from one index too, instead of sorting all 20,000 trials for every page (20-70 ms, most in
+            # text collation). An ascending index read backwards would give the key descending, so each direction
+            # has its own.
+            *(
+                models.Index(fields=[f"{sign}{field}", "id"], name=f"trial_{field}_{way}_idx")
+                for field in ("acronym", "nct_id", "start_date", "phase")
+                for sign, way in (("", "up"), ("-", "down"))
+            ),
         ]
 
     def __str__(self) -> str:
