@@ -270,8 +270,25 @@ def prefetch_listed(model: type[models.Model], relation: str, *foreign_keys: str
     for foreign_key in foreign_keys:
         joined = related_model._meta.get_field(foreign_key).related_model
         fields += [foreign_key, *(f"{foreign_key}__{name}" for name in joined.SUMMARY_FIELDS)]
-    queryset = related_model._default_manager.select_related(*foreign_keys).only(*fields)
+    queryset = related_model._default_manager.only(*fields)
+    if foreign_keys:  # select_related() without names would join every required foreign key (an outcome's trial)
+        queryset = queryset.select_related(*foreign_keys)
     return models.Prefetch(relation, queryset=queryset, to_attr=listed(relation))
+
+
+def select_summaries(queryset: models.QuerySet, *foreign_keys: str) -> models.QuerySet:
+    """
+    `queryset` with `foreign_keys` joined in (select_related) as summaries: every column of the queryset's own
+    model, only the `SUMMARY_FIELDS` of each joined one (an approval's drug, without its names, mechanism and
+    sources).
+    """
+    deferred = []
+    for foreign_key in foreign_keys:
+        joined = queryset.model._meta.get_field(foreign_key).related_model
+        shown = {*joined.SUMMARY_FIELDS, joined._meta.pk.name}
+        hidden = [field.name for field in joined._meta.concrete_fields if field.name not in shown]
+        deferred += [f"{foreign_key}__{name}" for name in hidden]
+    return queryset.select_related(*foreign_keys).defer(*deferred)
 
 
 def prefetch_joined(
