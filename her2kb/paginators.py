@@ -26,10 +26,14 @@ SPARSE_MATCHES = 20
 
 @dataclass(frozen=True)
 class Matches:
-    """How many rows a filter matches and, when they are few (see FEW_MATCHES), their primary keys."""
+    """
+    How many rows a filter matches and, when they are few (see FEW_MATCHES), their primary keys. `exact` is False
+    when the filter was counted only up to a bound (`filter_matches(count_up_to=)`): `count` is then that bound.
+    """
 
     count: int
     keys: tuple | None = None
+    exact: bool = True
 
     def narrow(self, queryset: QuerySet) -> QuerySet:
         """`queryset` (the filter these matches are of) limited to the known keys: the same rows in the same order,
@@ -37,12 +41,14 @@ class Matches:
         return queryset if self.keys is None else queryset.filter(pk__in=self.keys)
 
 
-def filter_matches(queryset: QuerySet) -> Matches:
+def filter_matches(queryset: QuerySet, *, count_up_to: int | None = None) -> Matches:
     """
     The matches of `queryset`'s filter, computed once per filter and data version: every page, ordering, page size
     and cursor of one filter shares them. A filter's first FEW_MATCHES + 1 keys come first (no ordering, so the
-    filter's own indexes answer); only a filter matching more is counted as well. An unfiltered list is counted.
-    Two queries at most, and the second (the table's or the filter's count) is often kept already.
+    filter's own indexes answer); only a filter matching more is counted as well — with `count_up_to`, only up to
+    that many (counting stops there: a broad filter's exact total costs a read of every match, 150 ms for 200,000
+    references). An unfiltered list is counted exactly. Two queries at most, and the second (the table's or the
+    filter's count) is often kept already.
     """
     # The SQL names the filter exactly; ordering does not change which rows match, so it is left out.
     unordered = queryset.order_by()
@@ -55,12 +61,15 @@ def filter_matches(queryset: QuerySet) -> Matches:
         if not unordered.query.where:
             return Matches(unordered.count())
         keys = tuple(unordered.values_list("pk", flat=True)[: FEW_MATCHES + 1])
+        if len(keys) > FEW_MATCHES and count_up_to is not None:
+            count = unordered[: count_up_to + 1].count()  # SELECT COUNT(*) FROM (… LIMIT count_up_to + 1)
+            return Matches(min(count, count_up_to), exact=count <= count_up_to)
         if len(keys) > FEW_MATCHES:
             return Matches(unordered.count())
         sparse = len(keys) * SPARSE_MATCHES <= table_rows(queryset.model)
         return Matches(len(keys), keys if sparse else None)
 
-    return cached_for_data_version(f"matches:{sql}", compute)
+    return cached_for_data_version(f"matches:{count_up_to}:{sql}", compute)
 
 
 def table_rows(model: type[Model]) -> int:

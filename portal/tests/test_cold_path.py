@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from drugs.tests.factories import ApprovalFactory, DrugFactory
 from her2kb import fulltext, paginators
+from her2kb.api import pagination
 from portal.search import search_everything
 from references.tests.factories import ReferenceFactory
 from trials.models import Trial
@@ -120,3 +121,21 @@ def test_search_ranks_its_newest_candidates_and_always_finds_an_exact_identifier
 
     assert set(found) == set(newer[-3:])  # the three newest matches, ranked
     assert search_everything(old.pmid).references == [old]
+
+
+def test_a_broad_filter_on_a_cursor_list_is_counted_up_to_a_bound_and_says_so(cold, monkeypatch):
+    monkeypatch.setattr(paginators, "FEW_MATCHES", 2)
+    monkeypatch.setattr(pagination.ApiCursorPagination, "count_up_to", 4)
+    for _ in range(6):
+        ReferenceFactory(pub_year=2021)
+    ReferenceFactory(pub_year=2019)
+    api = APIClient()
+
+    broad = api.get("/api/v1/references/", {"year": "2021", "page_size": 5}).json()
+    narrow = api.get("/api/v1/references/", {"year_max": "2019"}).json()
+
+    assert (broad["count"], broad["count_exact"]) == (4, False)  # counting stopped at the bound
+    following = api.get(broad["next"]).json()
+    assert len(broad["results"]) + len(following["results"]) == 6  # the pages still hold every match
+    assert (narrow["count"], narrow["count_exact"]) == (1, True)
+    assert api.get("/api/v1/references/").json()["count_exact"] is True  # the whole list is counted exactly
