@@ -253,16 +253,42 @@ def listed(relation: str) -> str:
 
 def prefetch_listed(model: type[models.Model], relation: str, *foreign_keys: str) -> models.Prefetch:
     """
-    Prefetch `relation` of `model` into a plain list, `listed_<relation>` (see `listed()`), with `foreign_keys`
-    joined in.
+    Prefetch `relation` of `model` into a plain list, `listed_<relation>` (see `listed()`), as summaries: only the
+    related model's `SUMMARY_FIELDS` (what another record shows of it), with `foreign_keys` joined in as summaries
+    too.
 
     Serializers of long lists read these: Django gives every record a related manager and a cloned queryset
     per prefetched relation, which costs more than the rows themselves when a list (the bulk export) holds
-    hundreds of thousands of records; a list costs nothing.
+    hundreds of thousands of records; a list costs nothing. A summary is a few columns of a wide row (a trial's
+    forty, a reference's abstract and MeSH terms): reading and decoding the rest, for every row of every page, cost
+    more than the query itself.
     """
-    related_model = model._meta.get_field(relation).related_model
-    queryset = related_model._default_manager.select_related(*foreign_keys)
+    field = model._meta.get_field(relation)
+    related_model = field.related_model
+    # A reverse foreign key's rows are matched to their records by that key, so it is read too.
+    fields = [*related_model.SUMMARY_FIELDS, *([field.field.name] if field.one_to_many else [])]
+    for foreign_key in foreign_keys:
+        joined = related_model._meta.get_field(foreign_key).related_model
+        fields += [foreign_key, *(f"{foreign_key}__{name}" for name in joined.SUMMARY_FIELDS)]
+    queryset = related_model._default_manager.only(*fields)
+    if foreign_keys:  # select_related() without names would join every required foreign key (an outcome's trial)
+        queryset = queryset.select_related(*foreign_keys)
     return models.Prefetch(relation, queryset=queryset, to_attr=listed(relation))
+
+
+def select_summaries(queryset: models.QuerySet, *foreign_keys: str) -> models.QuerySet:
+    """
+    `queryset` with `foreign_keys` joined in (select_related) as summaries: every column of the queryset's own
+    model, only the `SUMMARY_FIELDS` of each joined one (an approval's drug, without its names, mechanism and
+    sources).
+    """
+    deferred = []
+    for foreign_key in foreign_keys:
+        joined = queryset.model._meta.get_field(foreign_key).related_model
+        shown = {*joined.SUMMARY_FIELDS, joined._meta.pk.name}
+        hidden = [field.name for field in joined._meta.concrete_fields if field.name not in shown]
+        deferred += [f"{foreign_key}__{name}" for name in hidden]
+    return queryset.select_related(*foreign_keys).defer(*deferred)
 
 
 def prefetch_joined(

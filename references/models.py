@@ -179,6 +179,19 @@ class Reference(TimestampedModel):
     curator_note = models.TextField(blank=True)
     sources = models.JSONField(default=list, blank=True)
 
+    # What another record shows of this one (the API's summaries: a citation): all that `prefetch_listed` reads.
+    SUMMARY_FIELDS = (
+        "pmid",
+        "authors",
+        "authors_complete",
+        "journal",
+        "journal_iso",
+        "pub_year",
+        "pub_date_text",
+        "volume",
+        "issue",
+        "pages",
+    )
     objects = ReferenceQuerySet.as_manager()
     history = HistoricalRecords()
 

@@ -240,6 +240,8 @@ class Trial(TimestampedModel, ReviewedModel):
     sources = models.JSONField(default=list, blank=True, validators=[validate_string_list])
     notes = models.TextField(blank=True)
 
+    # What another record shows of this one (the API's summaries): all that `prefetch_listed` reads.
+    SUMMARY_FIELDS = ("nct_id", "slug", "acronym")
     objects = TrialQuerySet.as_manager()
     # References are tracked too, so the history shows (and a revert restores) what a trial cites.
     history = HistoricalRecords(m2m_fields=["references"])
@@ -258,6 +260,15 @@ class Trial(TimestampedModel, ReviewedModel):
             # The lists' order (acronym, NCT number, then the key that makes pages stable), with the key in the
             # index: a deep page's keys come from an index-only scan (her2kb.paginators).
             models.Index(fields=["acronym", "nct_id", "id"], name="trial_list_order_idx"),
+            # The API's other orders, each way (`?ordering=`, with the key ascending as tie-breaker): a deep page's
+            # keys come from one index too, instead of sorting all 20,000 trials for every page (20-70 ms, most in
+            # text collation). An ascending index read backwards would give the key descending, so each direction
+            # has its own.
+            *(
+                models.Index(fields=[f"{sign}{field}", "id"], name=f"trial_{field}_{way}_idx")
+                for field in ("acronym", "nct_id", "start_date", "phase")
+                for sign, way in (("", "up"), ("-", "down"))
+            ),
         ]
 
     def __str__(self) -> str:
@@ -333,6 +344,8 @@ class TrialDrug(models.Model):
     drug = models.ForeignKey("drugs.Drug", on_delete=models.PROTECT, related_name="trial_roles")
     role = models.CharField(max_length=20, choices=DrugRole.choices, default=DrugRole.EXPERIMENTAL, db_index=True)
 
+    # What another record shows of this one (the API's summaries): all that `prefetch_listed` reads.
+    SUMMARY_FIELDS = ("role",)
     history = HistoricalRecords()
 
     class Meta:
@@ -437,6 +450,8 @@ class Outcome(TimestampedModel):
     references = models.ManyToManyField("references.Reference", related_name="outcomes", blank=True)
     notes = models.TextField(blank=True)
 
+    # What another record shows of this one (the API's summaries): all that `prefetch_listed` reads.
+    SUMMARY_FIELDS = ("endpoint", "endpoint_label", "is_primary", "population", "analysis")
     objects = OutcomeQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=["references"])
 

@@ -86,3 +86,13 @@ def test_zipf_draws_the_first_item_most_often():
 
     counts = [draws.count(item) for item in "abcd"]
     assert counts == sorted(counts, reverse=True) and counts[-1] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_generated_data_is_vacuumed_as_autovacuum_would_have_it(postgres):
+    # A page marked all-visible lets an index-only scan (a count, a deep page's keys) skip the table.
+    sizes = ["--drugs=3", "--approvals=4", "--trials=5", "--outcomes=6", "--references=7"]
+    call_command("generate_bench_data", *sizes, stdout=StringIO())
+    with postgres.cursor() as cursor:
+        cursor.execute("SELECT relallvisible FROM pg_class WHERE relname = %s", [Trial._meta.db_table])
+        assert cursor.fetchone()[0] > 0

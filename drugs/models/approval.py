@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from her2kb.fulltext import every_word_matches, identifier_matches
-from her2kb.models import TimestampedModel, prefetch_listed, value_list
+from her2kb.models import TimestampedModel, prefetch_listed, select_summaries, value_list
 from her2kb.validators import validate_source_url, validate_source_urls
 
 from ..choices import (
@@ -65,7 +65,7 @@ class ApprovalQuerySet(models.QuerySet):
     def for_api(self) -> ApprovalQuerySet:
         """Everything the API shows for an approval, in a constant number of queries; pivotal trials and references
         in plain lists (`prefetch_listed`)."""
-        return self.select_related("drug", "product").prefetch_related(
+        return select_summaries(self, "drug", "product").prefetch_related(
             prefetch_listed(Approval, "pivotal_trials"),
             prefetch_listed(Approval, "references"),
             "designations",
@@ -231,6 +231,8 @@ class Approval(TimestampedModel):
     )
     notes = models.TextField(blank=True)
 
+    # What another record shows of this one (the API's summaries): all that `prefetch_listed` reads.
+    SUMMARY_FIELDS = ("agency", "date", "approval_type", "tumour_type", "her2_category", "setting")
     objects = ApprovalQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=["pivotal_trials", "references", "companion_diagnostics"])
 

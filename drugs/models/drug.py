@@ -310,6 +310,8 @@ class Drug(TimestampedModel, ReviewedModel):
     # substance) in one run.
     fda_checked_at = models.DateTimeField("FDA checked", null=True, blank=True, editable=False)
 
+    # What another record shows of this one (the API's summaries): all that `prefetch_listed` reads.
+    SUMMARY_FIELDS = ("slug", "name", "drug_class")
     objects = DrugQuerySet.as_manager()
     # Links are tracked too, so the history shows (and a revert restores) which references a drug cites.
     history = HistoricalRecords(m2m_fields=["targets", "references"])

@@ -34,6 +34,8 @@ class Product(TimestampedModel):
     sources = models.JSONField(default=list, validators=[validate_string_list])
     notes = models.TextField(blank=True)
 
+    # What another record shows of this one (the API's summaries): all that `prefetch_listed` reads.
+    SUMMARY_FIELDS = ("slug", "brand_name", "agency")
     objects = ProductQuerySet.as_manager()
     history = HistoricalRecords()
 

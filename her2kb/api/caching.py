@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps as django_apps
-from django.db.models import BigIntegerField, Count, DateTimeField, Max, QuerySet, Value
+from django.db.models import BigIntegerField, Count, DateTimeField, F, QuerySet, Subquery, Value
 from django.db.models.functions import Cast
 from django.http import HttpResponse
 from django.utils.http import http_date
 from rest_framework.request import Request
 
-from her2kb.cache import data_version
+from her2kb.cache import cached_for_data_version, data_version
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,11 @@ def code_version() -> str:
 
 
 def dataset_last_modified() -> datetime.datetime | None:
-    """When any record the API serves last changed. Only each table's latest `updated_at`, without the
-    fingerprint's counts: this runs for every API answer that is not served from the cache."""
-    return _latest_update(_summary_rows(fingerprint=False))
+    """When any record the API serves last changed: each table's latest `updated_at` (index look-ups, without the
+    fingerprint's counts), kept under the data version as the lists' counts are. Every API answer that is not served
+    from the response cache asks for it, and building the query costs more than running it; a write the API shows
+    moves the data version (her2kb.cache), as a cached answer's Last-Modified already assumes."""
+    return cached_for_data_version("dataset:last-modified", lambda: _latest_update(_summary_rows(fingerprint=False)))
 
 
 # The tables whose rows carry `updated_at`: their latest is the dataset's Last-Modified. (Targets carry it too, but
@@ -80,8 +82,13 @@ def _latest_update(rows: list[tuple]) -> datetime.datetime | None:
 
 
 def _summary_rows(*, fingerprint: bool) -> list[tuple]:
+    """(part, latest, number) rows of `summary_query`, in part order."""
+    return sorted((row["part"], row["latest"], row["number"]) for row in summary_query(fingerprint=fingerprint))
+
+
+def summary_query(*, fingerprint: bool) -> QuerySet:
     """
-    (part, latest, number) rows from one UNION query: the latest `updated_at` of each timestamped table and,
+    One UNION query of (part, latest, number) rows: the latest `updated_at` of each timestamped table and,
     for the fingerprint, what else a change moves:
 
     - per table, the row count (deletions) and the largest id (insertions: ids are never reused, so an
@@ -98,8 +105,8 @@ def _summary_rows(*, fingerprint: bool) -> list[tuple]:
     parts = itertools.count()
 
     def select(queryset: QuerySet, *, latest: Any = None, number: Any = None) -> QuerySet:
-        # One aggregate per SELECT, so each is an index look-up or a plain count, grouped by a constant: one
-        # row per table, not one per record. NULLs are typed: PostgreSQL would take an untyped one for text.
+        # One row per table, not one per record: an aggregate (a count) is grouped by the constant part. NULLs are
+        # typed: PostgreSQL would take an untyped one for text.
         return (
             queryset.order_by()
             .annotate(part=Value(next(parts)))
@@ -110,17 +117,23 @@ def _summary_rows(*, fingerprint: bool) -> list[tuple]:
             )
         )
 
-    selects = [select(model.objects, latest=Max("updated_at")) for model in timestamped]
+    def newest(queryset: QuerySet, field: str, *, column: str) -> QuerySet:
+        # A table's largest `field` as the row at the end of its index (ORDER BY field DESC LIMIT 1: one index
+        # entry), not MAX(field): grouped by the part's constant, as a UNION member must be, MAX reads every row
+        # (PostgreSQL looks MAX up in the index only without GROUP BY). An empty table gives no row.
+        top = queryset.filter(**{f"{field}__isnull": False}).order_by(f"-{field}").values("pk")[:1]
+        return select(queryset.filter(pk=Subquery(top)), **{column: F(field)})
+
+    selects = [newest(model.objects, "updated_at", column="latest") for model in timestamped]
     if fingerprint:
         links = {field.remote_field.through for model in timestamped for field in model._meta.many_to_many}
         tables = [*timestamped, *sorted(links, key=lambda model: model._meta.label), Target]
         for model in tables:
             selects.append(select(model._default_manager, number=Count("*")))
-            selects.append(select(model._default_manager, number=Max("pk")))
-        selects.append(select(TrialDrug.history.model._default_manager, number=Max("pk")))
-        selects.append(select(Reference.objects, latest=Max("last_synced_at")))
-    union = selects[0].union(*selects[1:], all=True)
-    return sorted((row["part"], row["latest"], row["number"]) for row in union)
+            selects.append(newest(model._default_manager.all(), "pk", column="number"))
+        selects.append(newest(TrialDrug.history.model._default_manager.all(), "pk", column="number"))
+        selects.append(newest(Reference.objects.all(), "last_synced_at", column="latest"))
+    return selects[0].union(*selects[1:], all=True)
 
 
 def set_validators(response: HttpResponse, *, etag: str, last_modified: datetime.datetime | None) -> None:

@@ -10,8 +10,10 @@ from rest_framework import exceptions, pagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ..paginators import DataVersionPaginator
+from ..paginators import DataVersionPaginator, filter_matches
 from .parameters import INTEGER_RE, MAX_PAGE_SIZE, PAGE_SIZE
+
+COUNT_UP_TO = 10_000
 
 
 class ApiPagination(pagination.PageNumberPagination):
@@ -74,19 +76,24 @@ class ApiCursorPagination(pagination.CursorPagination):
     page_size = PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    # A filter matching more is counted up to here (`count_exact` false): a cursor needs no total to find its page,
+    # and counting every match of a broad filter over 200,000 references would cost more than the page itself.
+    count_up_to = COUNT_UP_TO
     ordering = "-pk"
     invalid_cursor_message = "Invalid cursor: follow the `next` and `previous` links instead of building one."
 
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list | None:
-        # The total, counted once per filter and data version like the numbered lists' (not per cursor).
-        self.count = DataVersionPaginator(queryset, self.page_size).count
-        return super().paginate_queryset(queryset, request, view)
+        # The total (and a filter's few keys), found once per filter and data version like the numbered lists'.
+        self.matches = filter_matches(queryset, count_up_to=self.count_up_to)
+        return super().paginate_queryset(self.matches.narrow(queryset), request, view)
 
     def get_paginated_response(self, data: list) -> Response:
         next_link, previous_link = self.get_next_link(), self.get_previous_link()
         return Response(
             {
-                "count": self.count,
+                "count": self.matches.count,
+                # Whether `count` is every match, or the bound counting stopped at (a broad filter).
+                "count_exact": self.matches.exact,
                 "next": next_link,
                 "previous": previous_link,
                 # The cursors as fields, so a client need not parse them out of the links.
@@ -101,6 +108,11 @@ class ApiCursorPagination(pagination.CursorPagination):
         return _page_schema(
             schema,
             {
+                "count_exact": {
+                    "type": "boolean",
+                    "description": f"False when more than {self.count_up_to:,} records match: `count` is then "
+                    f"{self.count_up_to:,}, and counting stopped there (the pages still hold every match).",
+                },
                 "next_cursor": {**cursor, "description": "The `cursor` of the next page, or null on the last."},
                 "previous_cursor": {**cursor, "description": "The `cursor` of the previous page, or null."},
             },

@@ -4,6 +4,27 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 
+def plan_with_switches_off(queryset: QuerySet, switches: list[str]) -> str:
+    """PostgreSQL's plan for `queryset` with the planner's `switches` (enable_seqscan …) off for it."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for switch in switches:
+            cursor.execute(f"SET LOCAL {switch} = off")
+        try:
+            return queryset.explain()
+        finally:
+            for switch in switches:
+                cursor.execute(f"SET LOCAL {switch} = on")
+
+
+def plan_in_index_order(queryset: QuerySet) -> str:
+    """
+    PostgreSQL's plan for `queryset` with sequential scans, bitmap scans and sorts switched off: it then reads the
+    rows in the order asked from an index that has that order, however few rows the test database holds, and
+    sorts only when no index has it (a switched-off step is still used when nothing else can do).
+    """
+    return plan_with_switches_off(queryset, ["enable_seqscan", "enable_bitmapscan", "enable_sort"])
+
+
 def plan_without_seqscans(queryset: QuerySet, *, bitmap_scans_only: bool = False) -> str:
     """
     PostgreSQL's plan for `queryset` with sequential scans switched off.
@@ -14,14 +35,7 @@ def plan_without_seqscans(queryset: QuerySet, *, bitmap_scans_only: bool = False
     walk a whole unrelated index instead: a bitmap scan needs a condition to answer, so it cannot do that.
     """
     switches = ["enable_seqscan"] + (["enable_indexscan", "enable_indexonlyscan"] if bitmap_scans_only else [])
-    with transaction.atomic(), connection.cursor() as cursor:
-        for switch in switches:
-            cursor.execute(f"SET LOCAL {switch} = off")
-        try:
-            return queryset.explain()
-        finally:
-            for switch in switches:
-                cursor.execute(f"SET LOCAL {switch} = on")
+    return plan_with_switches_off(queryset, switches)
 
 
 def index_lines(queryset: QuerySet) -> list[str]:

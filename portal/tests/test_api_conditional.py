@@ -1,8 +1,12 @@
 """Conditional GET: every API response has an ETag and Last-Modified; a matching request gets a 304."""
 
 import datetime
+import re
 
 import pytest
+from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 from rest_framework.test import APIClient
 
@@ -16,6 +20,8 @@ from drugs.models import (
     Product,
     RegulatoryEvent,
 )
+from her2kb.api import caching
+from her2kb.tests.explain import plan_without_seqscans
 from references.models import Reference
 from testing.api_data import make_linked_dataset
 from trials.models import Outcome, OutcomeSource, Trial
@@ -85,3 +91,26 @@ def test_last_modified_is_the_latest_change_and_if_modified_since_gets_304(api):
     assert api.get("/api/v1/drugs/", HTTP_IF_MODIFIED_SINCE=earlier).status_code == 200
     drug.save()  # a curator's edit moves Last-Modified on
     assert api.get("/api/v1/drugs/", HTTP_IF_MODIFIED_SINCE=earlier).status_code == 200
+
+
+def test_last_modified_is_kept_for_the_data_version_and_moves_with_an_edit(api, settings):
+    settings.API_CACHE_SECONDS = 0  # every request reaches the view, as a URL nobody asked for yet does
+    drug = make_linked_dataset(1).drugs[0]
+    first = api.get("/api/v1/drugs/")["Last-Modified"]
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get("/api/v1/approvals/")["Last-Modified"] == first
+    assert not [query for query in queries if 'AS "part"' in query["sql"]]  # no UNION over every table again
+    drug.mechanism = "Changed by a curator."
+    drug.save()  # an edit: Last-Modified is read again, and is the edit's time
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/drugs/")
+    assert [query for query in queries if 'AS "part"' in query["sql"]]
+    assert response["Last-Modified"] == http_date(Drug.objects.get(pk=drug.pk).updated_at.timestamp())
+
+
+def test_last_modified_reads_one_entry_at_the_end_of_each_tables_updated_at_index(postgres):
+    plan = plan_without_seqscans(caching.summary_query(fingerprint=False))
+    for label in caching.TIMESTAMPED_MODELS:
+        table = apps.get_model(label)._meta.db_table
+        assert re.search(rf"Index (Only )?Scan Backward using {table}_updated_at_\w+ on {table} ", plan), (table, plan)
+    assert "Aggregate" not in plan  # MAX grouped by a constant would read every row

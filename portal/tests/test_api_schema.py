@@ -113,3 +113,10 @@ def test_docs_pages_run_no_inline_script():
         html = APIClient().get(url).content.decode()
         for attributes, body in re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.DOTALL):
             assert "src=" in attributes and not body.strip(), f"{url} has an inline script"
+
+
+def test_a_cursor_page_documents_whether_its_count_is_exact(openapi):
+    page = openapi["paths"]["/api/v1/references/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    page = openapi["components"]["schemas"][page["$ref"].rsplit("/", 1)[-1]] if "$ref" in page else page
+    assert "count_exact" in page["required"] and page["properties"]["count_exact"]["type"] == "boolean"
+    assert "10,000" in page["properties"]["count_exact"]["description"]

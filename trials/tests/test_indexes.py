@@ -1,8 +1,11 @@
 """Every filter of the trial and outcome pages and API, and search, is answered by an index (EXPLAIN on PostgreSQL)."""
 
 import pytest
+from rest_framework.request import Request
 
-from her2kb.tests.explain import answered_by_index, filtered, index_lines
+from her2kb.api.parameters import StrictOrderingFilter, ordering_terms
+from her2kb.tests.explain import answered_by_index, filtered, index_lines, plan_in_index_order
+from trials.api.views import TrialViewSet
 from trials.filtersets import OutcomeFilterSet, TrialFilterSet
 from trials.models import Outcome, Trial
 
@@ -73,3 +76,13 @@ def test_search_is_answered_by_indexes(postgres, condition):
 def test_a_filter_without_an_index_is_reported(postgres):
     # The check above can fail: the sponsor has no index (no page or API filters by it).
     assert not answered_by_index(Trial.objects.filter(sponsor="Daiichi Sankyo"), "(sponsor)::text =")
+
+
+@pytest.mark.parametrize("term", ["", *ordering_terms(TrialViewSet)])
+def test_a_deep_pages_keys_come_from_one_index_in_every_order_the_api_offers(postgres, rf, term):
+    request = Request(rf.get("/api/v1/trials/", {"ordering": term} if term else {}))
+    ordering = StrictOrderingFilter().get_ordering(request, Trial.objects.all(), TrialViewSet())
+    keys = Trial.objects.order_by(*ordering).values_list("pk", flat=True)[15000:15050]  # as her2kb.paginators asks
+
+    plan = plan_in_index_order(keys)
+    assert "Index Only Scan" in plan and "Sort" not in plan, plan
