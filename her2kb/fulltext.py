@@ -343,18 +343,20 @@ def text_rank(document: SearchDocument, text: str) -> Expression:
 RANKED_CANDIDATES = 1000
 
 
-def among_top_candidates(queryset: QuerySet, branches: Sequence[Q], *newest_first: str, always: Q) -> QuerySet:
+def among_top_candidates(queryset: QuerySet, match: TextMatch, *newest_first: str) -> QuerySet:
     """
-    `queryset` cut to the rows meeting `always` (exact identifiers, which must never fall out of the ranking) and,
-    of each of `branches` (the ways a row can match, `text_match_branches`), its first RANKED_CANDIDATES rows in the
-    order `newest_first`. Ranking the rest of a broad match changes no top result a reader would look at, and costs
-    a read of every matching row. Each branch is its own subquery so that PostgreSQL plans each on its own indexes:
-    an index order that stops early for a broad word, a bitmap of the trigram index for a rare code — one OR of
-    all of them would be read in index order with every condition tested on each row.
+    `queryset` cut to the rows `match.identifier` finds (identifiers, which must never fall out of the ranking) and,
+    of each other way of matching (`match.ranked`), its first RANKED_CANDIDATES rows in the order `newest_first`.
+    Ranking the rest of a broad match changes no top result a reader would look at, and costs a read of every
+    matching row. Each way is its own subquery so that PostgreSQL plans each on its own indexes: an index order that
+    stops early for a broad word, a bitmap of the trigram index for a rare code — one OR of all of them would be
+    read in index order with every condition tested on each row.
     """
     rows = queryset.model._default_manager
-    candidates = [rows.filter(branch).order_by(*newest_first).values("pk")[:RANKED_CANDIDATES] for branch in branches]
-    exact = rows.filter(always).values("pk")
+    candidates = [
+        rows.filter(branch).order_by(*newest_first).values("pk")[:RANKED_CANDIDATES] for branch in match.ranked
+    ]
+    exact = rows.filter(match.identifier).values("pk")
     if connections[queryset.db].features.supports_slicing_ordering_in_compound:
         # A UNION, not an OR: each part is an index scan, and the outer query fetches the rows by primary key.
         return queryset.filter(pk__in=exact.union(*candidates))
@@ -532,23 +534,44 @@ def every_word_matches(
     return condition if matched_any else NOTHING
 
 
-def text_match_branches(
+_OTHER_THAN_CODE_CHARACTERS = re.compile(r"[^0-9A-Za-z\- ./_]")
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """
+    The ways a row can match a query, each answered by its own indexes: `identifier`, an identifier field holds the
+    whole text; `ranked`, the document matches it, or (a query holding a code) every word of it is in the fields.
+    """
+
+    identifier: Q
+    ranked: tuple[Q, ...]
+
+    def any(self) -> Q:
+        return any_of([self.identifier, *self.ranked])
+
+
+def text_match(
     document: SearchDocument, text: str, *, identifiers: Sequence[str] = (), texts: Sequence[str] = ()
-) -> list[Q]:
+) -> TextMatch:
     """
-    The ways a row can match `text`, each answered by its own indexes: one of `identifiers` holds `text` as an
-    identifier (`identifier_matches`); the document matches `text`; and — when `text` holds a code, which the
-    document's parser does not keep whole — the fields match every word of it (`every_word_matches`). Queries
-    without a code keep to the indexed document.
+    How a row matches `text`: one of `identifiers` holds it as an identifier, separators ignored
+    (`identifier_matches`; as typed too when it holds other punctuation, "pertuzumab, trastuzumab"); the document
+    matches it; and — when it holds a code, which the document's parser does not keep whole — the fields match
+    every word of it (`every_word_matches`). Queries without a code keep to the indexed document.
     """
-    branches = [identifier_matches(text, identifiers), full_text_matches(document, text)]
+    identifier = identifier_matches(text, identifiers)
+    if not is_short_term(text) and _OTHER_THAN_CODE_CHARACTERS.search(text):
+        # Letters, digits and separators only: the separator-free match holds every substring match already.
+        identifier = any_of([identifier, *(Q(**{f"{name}__icontains": text}) for name in identifiers)])
+    ranked = [full_text_matches(document, text)]
     if holds_code(text):
         # One word: in the identifiers it is the whole text, matched already.
         several = len(searched_words(text)) > 1
-        branches.append(
+        ranked.append(
             every_word_matches(text, identifiers=identifiers if several else (), texts=texts, document=document)
         )
-    return [branch for branch in branches if branch != NOTHING]
+    return TextMatch(identifier, tuple(branch for branch in ranked if branch != NOTHING))
 
 
 def any_of(conditions: Sequence[Q]) -> Q:
@@ -573,7 +596,8 @@ __all__ = [
     "joined_text",
     "searched_words",
     "any_of",
-    "text_match_branches",
+    "TextMatch",
+    "text_match",
     "text_rank",
     "word_matches",
 ]

@@ -30,7 +30,7 @@ class SearchWordQuerySet(models.QuerySet):
         typed = sorted({word for word in words if len(word) >= SHORTEST_CORRECTED})
         if not typed:
             return {}
-        candidates = list(self._candidates(typed).values_list("word", "documents"))
+        candidates = list(self.candidates_for(typed).values_list("word", "documents"))
         known = {word for word, _ in candidates}
         corrections = {}
         for word in typed:
@@ -44,7 +44,8 @@ class SearchWordQuerySet(models.QuerySet):
                 corrections[word] = scored[0][2]
         return corrections
 
-    def _candidates(self, typed: list[str]) -> SearchWordQuerySet:
+    def candidates_for(self, typed: list[str]) -> SearchWordQuerySet:
+        """The words `closest_to` compares each of `typed` with (see TRIGRAM_CANDIDATES)."""
         if connections[self.db].vendor == "postgresql":
             from django.contrib.postgres.lookups import TrigramSimilar
             from django.contrib.postgres.search import TrigramSimilarity

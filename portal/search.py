@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 
 from drugs.models import Approval, Drug
 from her2kb.fulltext import RANKED_CANDIDATES, query_words
@@ -38,7 +38,8 @@ MAX_LIMIT = 100
 # Fewer results than this, and search also offers the query with its misspelt words corrected ("Did you mean …").
 FEW_RESULTS = 3
 # Matches are counted up to this many: counting every abstract a broad word is in would read them all, and nobody
-# pages through a thousand results. It is also how many candidates of each kind are ranked (her2kb.fulltext).
+# pages through a thousand results. It is also how many candidates of each way of matching are ranked
+# (her2kb.fulltext.among_top_candidates): at least this many candidates means at least this many matches.
 COUNT_LIMIT = RANKED_CANDIDATES
 
 
@@ -103,35 +104,37 @@ def normalise_query(query: str | None) -> str:
     return " ".join((query or "").split())[:MAX_QUERY_LENGTH]
 
 
+# A result shows a record's summary (the page's result lists, the API's summary serializers): its own fields, and an
+# approval's drug. The lists' prefetches (`for_list()`: targets, trial drugs, designations …) are not needed.
+
+
 def search_drugs(query: str) -> QuerySet[Drug]:
     """Drugs whose INN, brand names, codes, mechanism or payload match `query`, best first."""
     query = normalise_query(query)
-    return Drug.objects.for_list().search(query) if query else Drug.objects.none()
+    return Drug.objects.search(query) if query else Drug.objects.none()
 
 
 def search_trials(query: str) -> QuerySet[Trial]:
     """Trials whose acronym, NCT number, title or conditions match `query`, best first."""
     query = normalise_query(query)
-    return Trial.objects.for_list().search(query) if query else Trial.objects.none()
+    return Trial.objects.search(query) if query else Trial.objects.none()
 
 
 def search_approvals(query: str) -> QuerySet[Approval]:
     """Approvals whose indication or drug hold every word of `query`, newest first."""
     query = normalise_query(query)
-    return Approval.objects.for_list().search(query) if query else Approval.objects.none()
+    return Approval.objects.select_related("drug").search(query) if query else Approval.objects.none()
 
 
 def search_references(query: str) -> QuerySet[Reference]:
     """References whose title or abstract (or PMID, DOI, journal) match `query`, best first."""
     query = normalise_query(query)
-    return Reference.objects.for_list().search(query) if query else Reference.objects.none()
+    return Reference.objects.search(query) if query else Reference.objects.none()
 
 
-def count_up_to(queryset: QuerySet, shown: list, *, limit: int) -> int:
-    """How many rows `queryset` has, up to COUNT_LIMIT: none to count when fewer than `limit` were shown."""
-    if len(shown) < limit:
-        return len(shown)
-    return queryset.order_by()[:COUNT_LIMIT].count()
+# The annotation each list's rows carry: how many rows match in all, counted by the list's own query (a window over
+# every candidate, before the limit) rather than by a second query that would match them all again.
+MATCHES = "search_matches"
 
 
 def search_everything(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResults:
@@ -139,10 +142,10 @@ def search_everything(query: str | None, *, limit: int = DEFAULT_LIMIT) -> Searc
     Search drugs, approvals, trials and references for `query`; at most `limit` (1–MAX_LIMIT) of each, best first,
     and how many of each match in all, up to COUNT_LIMIT.
 
-    An empty or blank query (or one without a letter or digit) finds nothing and runs no SQL. A list of each kind
-    plus the prefetches of the models' `for_list()` querysets, and a count of each kind whose list is full: at
-    most eight queries and the prefetches, whatever the amount of data; when nothing matches, one more for the
-    drug names spelt most like the query (`suggestions`).
+    An empty or blank query (or one without a letter or digit) finds nothing and runs no SQL. One query for each
+    kind (which counts its matches too), whatever the amount of data; when fewer than FEW_RESULTS match, one more
+    for the corrected query, and when nothing does and the query is one word, one more for the drug names spelt
+    like it (`suggestions`).
     """
     query = normalise_query(query)
     limit = max(1, min(limit, MAX_LIMIT))
@@ -154,8 +157,11 @@ def search_everything(query: str | None, *, limit: int = DEFAULT_LIMIT) -> Searc
         "trials": search_trials(query),
         "references": search_references(query),
     }
-    shown = {kind: list(queryset[:limit]) for kind, queryset in found.items()}
-    counts = {kind: count_up_to(found[kind], shown[kind], limit=limit) for kind in found}
+    shown = {
+        kind: list(queryset.annotate(**{MATCHES: Window(Count("pk"))})[:limit]) for kind, queryset in found.items()
+    }
+    matches = {kind: getattr(rows[0], MATCHES) if rows else 0 for kind, rows in shown.items()}
+    counts = {kind: min(count, COUNT_LIMIT) for kind, count in matches.items()}
     total = sum(counts.values())
     # Offered only when little or nothing matched: the corrected query when fewer than FEW_RESULTS did (one query),
     # and the drug names spelt like a one-word query when nothing did (one more).
@@ -163,7 +169,7 @@ def search_everything(query: str | None, *, limit: int = DEFAULT_LIMIT) -> Searc
     return SearchResults(
         query=query,
         counts=counts,
-        capped=frozenset(kind for kind, count in counts.items() if count >= COUNT_LIMIT),
+        capped=frozenset(kind for kind, count in matches.items() if count >= COUNT_LIMIT),
         suggestions=suggestions,
         **shown,
     )

@@ -12,12 +12,10 @@ from drugs.models import validate_string_list
 from her2kb.fulltext import (
     DocumentPart,
     SearchDocument,
+    TextMatch,
     among_top_candidates,
-    any_of,
     bonus,
-    identifier_matches,
-    is_short_term,
-    text_match_branches,
+    text_match,
     text_rank,
 )
 from her2kb.identifiers import identifier_url
@@ -85,22 +83,9 @@ TRIAL_DOCUMENT = SearchDocument(
 )
 
 
-def _identifier_condition(text: str) -> models.Q:
-    """The acronym or NCT number holds `text`, separators ignored; a short `text` as a whole word only."""
-    condition = identifier_matches(text, TRIAL_IDENTIFIER_FIELDS)
-    if not is_short_term(text):
-        condition |= models.Q(acronym__icontains=text) | models.Q(nct_id__icontains=text)
-    return condition
-
-
-def _branches(text: str) -> list[models.Q]:
-    """The ways a trial matches `text` (see `TrialQuerySet.matching`), each answered by its own indexes."""
-    branches = text_match_branches(
-        TRIAL_DOCUMENT, text, identifiers=TRIAL_IDENTIFIER_FIELDS, texts=TRIAL_SEARCHED_PROSE
-    )
-    if not is_short_term(text):
-        branches.append(models.Q(acronym__icontains=text) | models.Q(nct_id__icontains=text))
-    return branches
+def _text_match(text: str) -> TextMatch:
+    """How a trial matches `text` (see `TrialQuerySet.matching`)."""
+    return text_match(TRIAL_DOCUMENT, text, identifiers=TRIAL_IDENTIFIER_FIELDS, texts=TRIAL_SEARCHED_PROSE)
 
 
 class TrialQuerySet(models.QuerySet):
@@ -110,16 +95,16 @@ class TrialQuerySet(models.QuerySet):
         "NCT0352"; separators are ignored), or whose document (acronym, NCT number, title, conditions, sponsor)
         matches every word of it (`her2kb.fulltext.text_match_branches`). Short terms match whole words only.
         """
-        return self.filter(any_of(_branches(text.strip())))
+        return self.filter(_text_match(text.strip()).any())
 
     def search(self, text: str) -> TrialQuerySet:
         """`matching(text)`, best first: the exact NCT number or acronym, then partial identifiers, then text. Only
         the newest RANKED_CANDIDATES matches of each kind (and every identifier match) are ranked."""
         text = text.strip()
         exact = models.Q(nct_id__iexact=text) | models.Q(acronym__iexact=text)
-        identifier = _identifier_condition(text)
-        rank = text_rank(TRIAL_DOCUMENT, text) + bonus(exact, 2.0) + bonus(identifier, 1.0)
-        found = among_top_candidates(self, _branches(text), "-pk", always=identifier)
+        match = _text_match(text)
+        rank = text_rank(TRIAL_DOCUMENT, text) + bonus(exact, 2.0) + bonus(match.identifier, 1.0)
+        found = among_top_candidates(self, match, "-pk")
         return found.annotate(rank=rank).order_by("-rank", "acronym", "nct_id")
 
     def studying(self, **trial_drug_conditions: object) -> TrialQuerySet:

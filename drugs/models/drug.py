@@ -15,11 +15,9 @@ from simple_history.models import HistoricalRecords
 from her2kb.fulltext import (
     DocumentPart,
     SearchDocument,
-    any_of,
     bonus,
     identifier_key,
-    is_short_term,
-    text_match_branches,
+    text_match,
     text_rank,
 )
 from her2kb.identifiers import identifier_links, identifier_url
@@ -153,11 +151,8 @@ class DrugQuerySet(models.QuerySet):
         "DS-8201a" find DS-8201a; "tdxd" finds T-DXd), or whose document (names, mechanism, payload) matches every
         word of it (`her2kb.fulltext.text_matches`). Short terms ("ILD") match whole words only.
         """
-        text = text.strip()
-        branches = text_match_branches(DRUG_DOCUMENT, text, identifiers=DRUG_NAME_FIELDS, texts=DRUG_SEARCHED_PROSE)
-        if not is_short_term(text):
-            branches.append(_name_contains(text))
-        return self.filter(any_of(branches))
+        match = text_match(DRUG_DOCUMENT, text.strip(), identifiers=DRUG_NAME_FIELDS, texts=DRUG_SEARCHED_PROSE)
+        return self.filter(match.any())
 
     def search(self, text: str) -> DrugQuerySet:
         """`matching(text)`, best first: an exact INN, brand name or code, then names containing it, then text."""

@@ -101,12 +101,11 @@ def test_query_count_is_constant_however_many_results():
         results = search_everything("fakeceptor")
 
     assert (len(results.drugs), len(results.trials), len(results.references)) == (16, 16, 16)
-    # drugs + targets, approvals (none match, so no prefetches), trials + trial_drugs (their drugs joined in),
-    # references; no count: every list is shorter than the limit, so it is the count
-    assert len(small.captured_queries) == len(large.captured_queries) == 6
+    # one list of each kind, which counts its matches too
+    assert len(small.captured_queries) == len(large.captured_queries) == 4
 
 
-def test_a_full_list_adds_one_count_of_its_kind_however_many_match():
+def test_counting_beyond_the_limit_costs_no_query():
     _fakeceptor_records(4)
     with CaptureQueriesContext(connection) as small:
         search_everything("fakeceptor", limit=3)
@@ -115,8 +114,8 @@ def test_a_full_list_adds_one_count_of_its_kind_however_many_match():
         results = search_everything("fakeceptor", limit=3)
 
     assert results.counts == {"drugs": 16, "approvals": 0, "trials": 16, "references": 16}
-    # the six lists and prefetches, and a count of drugs, trials and references (their lists are full)
-    assert len(small.captured_queries) == len(large.captured_queries) == 9
+    # the lists count their matches themselves
+    assert len(small.captured_queries) == len(large.captured_queries) == 4
 
 
 def test_counts_stop_at_the_count_limit_and_say_so(monkeypatch):
@@ -277,8 +276,7 @@ def test_a_suggestion_costs_two_queries_whatever_the_number_of_drugs():
     with CaptureQueriesContext(connection) as large:
         search_everything("trastuzamab")
 
-    # a list of each kind (4; nothing matched, so no prefetches and no counts), the vocabulary's words like the
-    # query's, then the drug names spelt like it
+    # a list of each kind (4), the vocabulary's words like the query's, then the drug names spelt like it
     assert len(small.captured_queries) == len(large.captured_queries) == 6
 
 
