@@ -140,6 +140,10 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if TESTING and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Under pytest on PostgreSQL, the embedded database beside it (in memory, created only for the tests that ask for
+    # it): search must find the same records on both (portal/tests/test_search_parity.py).
+    DATABASES["embedded"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------------------------------------
