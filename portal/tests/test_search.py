@@ -362,3 +362,44 @@ def test_a_search_queues_a_rebuild_when_the_data_changed(django_capture_on_commi
     with django_capture_on_commit_callbacks() as callbacks:
         search_everything("pertuzumab gastirc")
     assert callbacks == []  # the vocabulary is current: nothing queued
+
+
+# ---- what the page and the API say ---------------------------------------------------------------------------------
+
+
+def test_the_page_offers_the_corrected_query_as_a_link():
+    from django.test import Client
+
+    _records_to_misspell()
+
+    html = Client().get("/search/", {"q": "pertuzumab gastirc"}).content.decode()
+
+    assert "Did you mean" in html and 'href="?q=pertuzumab%20gastric"' in html
+
+
+def test_the_api_offers_the_corrected_query_and_says_which_counts_stopped(monkeypatch):
+    from rest_framework.test import APIClient
+
+    from portal import search
+
+    _records_to_misspell()
+    body = APIClient().get("/api/v1/search/", {"q": "destny breast"}).json()
+    assert "destiny breast" in body["suggestions"] and body["capped"] == []
+
+    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+    TrialFactory.create_batch(3, title="Fakeximab in fakeoma")
+    body = APIClient().get("/api/v1/search/", {"q": "fakeoma", "limit": 1}).json()
+    assert body["counts"]["trials"] == 2 and body["capped"] == ["trials"]
+
+
+def test_the_page_says_a_capped_count_is_at_least_that_many(monkeypatch):
+    from django.test import Client
+
+    from portal import search
+
+    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+    TrialFactory.create_batch(3, title="Fakeximab in fakeoma")
+
+    html = Client().get("/search/", {"q": "fakeoma"}).content.decode()
+
+    assert '<span class="count">2+</span>' in html and "2+ results" in html
