@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlencode
 
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.urls import reverse
 
 # A typed word is taken for a misspelling of a vocabulary word this close to it (difflib's ratio: one wrong, missing
@@ -21,6 +21,18 @@ LENGTH_SLACK = 2
 
 
 class SearchWordQuerySet(models.QuerySet):
+    def replace_with(self, documents: Mapping[str, int], *, batch_size: int = 1000) -> None:
+        """Make the vocabulary these words, each held by this many records, in one transaction (readers see the old
+        words until it commits)."""
+        table = connections[self.db].ops.quote_name(self.model._meta.db_table)
+        with transaction.atomic(using=self.db), connections[self.db].cursor() as cursor:
+            # One DELETE: Model.delete() would fetch every row first, to send each its post_delete signal.
+            cursor.execute(f"DELETE FROM {table}")
+            self.bulk_create(
+                (self.model(word=word, length=len(word), documents=count) for word, count in documents.items()),
+                batch_size=batch_size,
+            )
+
     def closest_to(self, words: Iterable[str]) -> dict[str, str]:
         """
         For each of `words` (lower case) that is not in the vocabulary, the vocabulary word it is most likely a

@@ -56,7 +56,8 @@ class SearchResults:
     # `capped` has at least that many ("1000+").
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RESULT_KINDS, 0))
     capped: frozenset[str] = frozenset()
-    # When nothing matches: the drugs whose names are spelt most like the query ("Did you mean …"), closest first.
+    # When little or nothing matches, "Did you mean …": the query with misspelt words corrected, the drugs spelt like
+    # it (`suggestions_for`).
     suggestions: list[str] = field(default_factory=list)
 
     @property
@@ -91,8 +92,8 @@ class SearchResults:
 
     @property
     def total_text(self) -> str:
-        """How many records match in all, as the page says it ("1,020+" when a kind is capped)."""
-        return f"{self.total:,}+" if self.capped else f"{self.total:,}"
+        """How many records match in all, as the page says it ("1020+" when a kind is capped)."""
+        return f"{self.total}+" if self.capped else str(self.total)
 
     @property
     def is_empty(self) -> bool:

@@ -70,12 +70,7 @@ def vocabulary_rebuild() -> int:
     documents: Counter[str] = Counter()
     for words in _record_words():
         documents.update(words)
-    with transaction.atomic():
-        SearchWord.objects.all().delete()
-        SearchWord.objects.bulk_create(
-            (SearchWord(word=word, length=len(word), documents=count) for word, count in documents.items()),
-            batch_size=WRITE_BATCH,
-        )
+    SearchWord.objects.replace_with(documents, batch_size=WRITE_BATCH)
     cache.set(VERSION_KEY, version, timeout=None)
     return len(documents)
 
