@@ -8,16 +8,29 @@ class RunSQLOnPostgreSQL(migrations.RunSQL):
     `RunSQL` that runs on PostgreSQL only and does nothing elsewhere.
 
     For database features SQLite has no equivalent of (stored `tsvector` columns, GIN and trigram indexes); the
-    code that uses them checks the database vendor too (`her2kb.fulltext.uses_full_text_search`).
+    code that uses them compiles to each database's own SQL (`her2kb.fulltext`).
     """
 
+    vendor = "postgresql"
+
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
+        if schema_editor.connection.vendor == self.vendor:
             super().database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
+        if schema_editor.connection.vendor == self.vendor:
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class RunSQLOnSQLite(RunSQLOnPostgreSQL):
+    """
+    `RunSQL` that runs on SQLite only and does nothing elsewhere: the mirror of `RunSQLOnPostgreSQL`.
+
+    For SQLite's own features (FTS5 tables and the triggers that keep them in step, `her2kb.fulltext`), where
+    PostgreSQL has its own (stored `tsvector` columns).
+    """
+
+    vendor = "sqlite"
 
 
 def grant_permissions(app_label: str, codenames: list[str], groups: list[str]) -> migrations.RunPython:

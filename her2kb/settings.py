@@ -140,6 +140,10 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if TESTING and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Under pytest on PostgreSQL, the embedded database beside it (in memory, created only for the tests that ask for
+    # it): search must find the same records on both (portal/tests/test_search_parity.py).
+    DATABASES["embedded"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------------------------------------
@@ -290,7 +294,10 @@ EXPORTS_DIR = Path(env.str("EXPORTS_DIR", default=str(VAR_DIR / "exports")))
 # A new state's file is built in the background (a Celery task) while the previous file is served. With tasks
 # run in-process (no Redis: no worker) a thread beside the request builds it instead; under pytest the eager
 # task builds it at once, so tests see the new file.
-EXPORT_BUILD_IN_THREAD = CELERY_TASK_ALWAYS_EAGER and not TESTING
+TASKS_IN_THREAD = CELERY_TASK_ALWAYS_EAGER and not TESTING
+EXPORT_BUILD_IN_THREAD = TASKS_IN_THREAD
+# The same for the search vocabulary's rebuild (portal.vocabulary), queued once the request's transaction commits:
+# a test run inside a transaction that never commits rebuilds it itself when it needs the words.
 
 # ---------------------------------------------------------------------------------------------
 # Internationalisation, static files

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class PortalConfig(AppConfig):
@@ -7,3 +8,14 @@ class PortalConfig(AppConfig):
 
     name = "portal"
     verbose_name = "Site pages and API root"
+
+    def ready(self) -> None:
+        # Search reads the FTS5 tables on SQLite: a migration that rebuilt a table dropped their triggers, and they
+        # come back (with the rows indexed afresh) after every migrate. A look at sqlite_master when nothing is amiss.
+        post_migrate.connect(_ensure_sqlite_search_tables, dispatch_uid="portal.ensure_sqlite_search_tables")
+
+
+def _ensure_sqlite_search_tables(sender, using="default", **kwargs) -> None:
+    from her2kb.fulltext import ensure_sqlite_search_tables
+
+    ensure_sqlite_search_tables(using)

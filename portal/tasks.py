@@ -1,4 +1,5 @@
-"""Celery tasks of the site's front: the bulk export's background build, and the sweep for lost sync runs."""
+"""Celery tasks of the site's front: the bulk export's background build, the search vocabulary's rebuild, and the
+sweep for lost sync runs."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from celery import shared_task
 from her2kb.models import fail_stalled_runs as fail_every_stalled_run
 
 from .exports import export_build
+from .vocabulary import vocabulary_rebuild_locked
 
 
 @shared_task(acks_late=True)
@@ -14,6 +16,12 @@ def build_export(site: str | None = None) -> str:
     """Write the bulk export of the dataset's current state; its file name. (`site` is ignored: tasks queued by
     the previous code, which built one file per host, still run.)"""
     return export_build()
+
+
+@shared_task(acks_late=True)
+def rebuild_search_vocabulary() -> int:
+    """Rebuild the words search corrects misspellings from (`portal.vocabulary`); how many there are."""
+    return vocabulary_rebuild_locked()
 
 
 @shared_task

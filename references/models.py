@@ -14,12 +14,13 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from her2kb.fulltext import (
+    DocumentPart,
+    SearchDocument,
+    TextMatch,
     among_top_candidates,
     bonus,
-    every_word_matches,
-    filter_full_text,
+    text_match,
     text_rank,
-    uses_full_text_search,
 )
 from her2kb.identifiers import identifier_url
 from her2kb.links import link
@@ -40,34 +41,48 @@ def validate_author_list(value: object) -> None:
             raise ValidationError(f"Author {position} needs a last_name or a collective_name.")
 
 
+# What search matches and ranks (her2kb.fulltext): the title weighs most, then the abstract, then the journal. The
+# same parts and weights as the `search_document` of the PostgreSQL migration 0007.
+REFERENCE_DOCUMENT = SearchDocument(
+    table="references_reference",
+    parts=(
+        DocumentPart("title", "A", columns=("title",)),
+        DocumentPart("abstract", "B", columns=("abstract",)),
+        DocumentPart("journal", "D", columns=("journal", "journal_iso")),
+    ),
+)
+
+
+# The prose a code is looked for in, separators ignored ("DS8201" in "… DS-8201a …").
+REFERENCE_SEARCHED_PROSE = ("title", "abstract")
+
+
+def _text_match(text: str) -> TextMatch:
+    """How a reference matches `text` (see `ReferenceQuerySet.matching`): its PMID or DOI is `text`, or its text
+    matches."""
+    match = text_match(REFERENCE_DOCUMENT, text, texts=REFERENCE_SEARCHED_PROSE)
+    return TextMatch(models.Q(pmid=text) | models.Q(doi__iexact=text), match.ranked)
+
+
 class ReferenceQuerySet(models.QuerySet):
     def retracted(self) -> ReferenceQuerySet:
         return self.filter(is_retracted=True)
 
     def matching(self, text: str) -> ReferenceQuerySet:
         """
-        References whose title, abstract or journal match `text`, or whose PMID or DOI is `text`.
-
-        PostgreSQL matches words (stemmed, so "cardiotoxicity" finds "cardiotoxicities") through the GIN-indexed
-        `search_document`; elsewhere title and abstract are matched as substrings.
+        References whose document (title, abstract, journal) matches every word of `text` — stemmed, so
+        "cardiotoxicity" finds "cardiotoxicities"; codes with or without separators (`her2kb.fulltext.text_matches`)
+        — or whose PMID or DOI is `text`.
         """
-        text = text.strip()
-        identifier = models.Q(pmid=text) | models.Q(doi__iexact=text)
-        # Every word in the title or abstract; short ones ("ILD") as whole words, so "wild-type" is no match.
-        words = every_word_matches(text, texts=("title", "abstract"))
-        if uses_full_text_search():
-            return filter_full_text(self, text, or_matching=identifier, every_word=words)
-        return self.filter(identifier | words)
+        return self.filter(_text_match(text.strip()).any())
 
     def search(self, text: str) -> ReferenceQuerySet:
-        """`matching(text)`, best first: an exact PMID or DOI, then (on PostgreSQL) text rank; newest first."""
-        identifier = models.Q(pmid=text.strip()) | models.Q(doi__iexact=text.strip())
-        if uses_full_text_search():
-            rank = text_rank(Reference, text) + bonus(identifier, 2.0)
-            found = among_top_candidates(self, self.matching(text), "-pub_year", "-pk", always=identifier)
-        else:
-            rank = bonus(identifier, 2.0) + bonus(models.Q(title__icontains=text.strip()), 1.0)
-            found = self.matching(text)
+        """`matching(text)`, best first: an exact PMID or DOI, then text rank; newest first. Only the newest
+        RANKED_CANDIDATES matches (and an exact PMID or DOI) are ranked."""
+        text = text.strip()
+        match = _text_match(text)
+        rank = text_rank(REFERENCE_DOCUMENT, text) + bonus(match.identifier, 2.0)
+        found = among_top_candidates(self, match, "-pub_year", "-pk")
         return found.annotate(rank=rank).order_by("-rank", "-pub_year", "pmid")
 
     def for_list(self) -> ReferenceQuerySet:
@@ -202,6 +217,9 @@ class Reference(TimestampedModel):
             models.Index(Cast("pmid", output_field=models.BigIntegerField()), name="reference_pmid_number_idx"),
             # DOIs are matched case-insensitively (the API's ?doi= filter, search, quick entry).
             models.Index(Upper("doi"), name="reference_doi_upper_idx"),
+            # Search ranks the newest matches of a broad word first (her2kb.fulltext.among_top_candidates): read in
+            # this order, the scan stops after them instead of sorting every reference of the latest year.
+            models.Index(fields=["pub_year", "id"], name="reference_newest_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -10,14 +10,13 @@ from simple_history.models import HistoricalRecords
 from drugs.choices import Her2Category, TumourType
 from drugs.models import validate_string_list
 from her2kb.fulltext import (
+    DocumentPart,
+    SearchDocument,
+    TextMatch,
     among_top_candidates,
     bonus,
-    every_word_matches,
-    filter_full_text,
-    identifier_matches,
-    is_short_term,
+    text_match,
     text_rank,
-    uses_full_text_search,
 )
 from her2kb.identifiers import identifier_url
 from her2kb.links import link
@@ -70,42 +69,42 @@ def date_precision_field(what: str) -> models.CharField:
 
 
 TRIAL_IDENTIFIER_FIELDS = ("acronym", "nct_id")
+# The prose a code is looked for in, separators ignored ("DS8201" in "… DS-8201a …").
+TRIAL_SEARCHED_PROSE = ("title", "conditions")
+# What search matches and ranks (her2kb.fulltext): the acronym and NCT number weigh most, then the title, then the
+# conditions and sponsor. The same parts and weights as the `search_document` of the PostgreSQL migration 0005.
+TRIAL_DOCUMENT = SearchDocument(
+    table="trials_trial",
+    parts=(
+        DocumentPart("identifiers", "A", columns=("acronym", "nct_id")),
+        DocumentPart("title", "B", columns=("title",)),
+        DocumentPart("other", "C", columns=("sponsor",), json_columns=("conditions",)),
+    ),
+)
 
 
-def _identifier_condition(text: str) -> models.Q:
-    """The acronym or NCT number holds `text`, separators ignored; a short `text` as a whole word only."""
-    condition = identifier_matches(text, TRIAL_IDENTIFIER_FIELDS)
-    if not is_short_term(text):
-        condition |= models.Q(acronym__icontains=text) | models.Q(nct_id__icontains=text)
-    return condition
+def _text_match(text: str) -> TextMatch:
+    """How a trial matches `text` (see `TrialQuerySet.matching`)."""
+    return text_match(TRIAL_DOCUMENT, text, identifiers=TRIAL_IDENTIFIER_FIELDS, texts=TRIAL_SEARCHED_PROSE)
 
 
 class TrialQuerySet(models.QuerySet):
     def matching(self, text: str) -> TrialQuerySet:
         """
         Trials whose acronym or NCT number holds `text` (clinicians type "DESTINY-B", "destiny breast04" or
-        "NCT0352"; separators are ignored), or whose title, conditions or sponsor match every word of it.
-
-        PostgreSQL matches the words through the GIN-indexed `search_document` and the identifiers through trigram
-        indexes; elsewhere each word must be in one of the fields. Short terms match whole words only.
+        "NCT0352"; separators are ignored), or whose document (acronym, NCT number, title, conditions, sponsor)
+        matches every word of it (`her2kb.fulltext.text_match_branches`). Short terms match whole words only.
         """
-        text = text.strip()
-        identifier = _identifier_condition(text)
-        words = every_word_matches(text, identifiers=TRIAL_IDENTIFIER_FIELDS, texts=("title", "conditions"))
-        if uses_full_text_search():
-            return filter_full_text(self, text, or_matching=identifier, every_word=words)
-        return self.filter(identifier | words)
+        return self.filter(_text_match(text.strip()).any())
 
     def search(self, text: str) -> TrialQuerySet:
-        """`matching(text)`, best first: the exact NCT number or acronym, then partial identifiers, then text."""
+        """`matching(text)`, best first: the exact NCT number or acronym, then partial identifiers, then text. Only
+        the newest RANKED_CANDIDATES matches of each kind (and every identifier match) are ranked."""
         text = text.strip()
         exact = models.Q(nct_id__iexact=text) | models.Q(acronym__iexact=text)
-        identifier = _identifier_condition(text)
-        rank = bonus(exact, 2.0) + bonus(identifier, 1.0)
-        found = self.matching(text)
-        if uses_full_text_search():
-            rank = text_rank(Trial, text) + rank
-            found = among_top_candidates(self, found, "-pk", always=identifier)
+        match = _text_match(text)
+        rank = text_rank(TRIAL_DOCUMENT, text) + bonus(exact, 2.0) + bonus(match.identifier, 1.0)
+        found = among_top_candidates(self, match, "-pk")
         return found.annotate(rank=rank).order_by("-rank", "acronym", "nct_id")
 
     def studying(self, **trial_drug_conditions: object) -> TrialQuerySet:

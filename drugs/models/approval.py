@@ -11,7 +11,13 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from her2kb.fulltext import every_word_matches, identifier_matches
+from her2kb.fulltext import (
+    DocumentPart,
+    SearchDocument,
+    identifier_matches,
+    searched_words,
+    word_matches,
+)
 from her2kb.models import TimestampedModel, prefetch_listed, select_summaries, value_list
 from her2kb.validators import validate_source_url, validate_source_urls
 
@@ -45,6 +51,18 @@ HER2_STATUSES_COVERED: dict[str, list[str]] = {
 NAMES_A_TEST = r"(approved|validated|authori[sz]ed|cleared)\s+(test|assay)"
 NAMES_A_TEST_RE = re.compile(NAMES_A_TEST, re.IGNORECASE)
 
+
+# The approval's own text that search matches word by word (its drug's names are matched on the drug): its
+# document (her2kb.fulltext) for words, the same parts and weights as the `search_document` of the PostgreSQL
+# migration 0020; the fields themselves for codes.
+APPROVAL_SEARCHED_TEXT = ("indication", "line_of_therapy")
+APPROVAL_DOCUMENT = SearchDocument(
+    table="drugs_approval",
+    parts=(
+        DocumentPart("indication", "A", columns=("indication",)),
+        DocumentPart("line_of_therapy", "B", columns=("line_of_therapy",)),
+    ),
+)
 
 _WITHOUT_SOURCES = models.Q(sources=[]) | models.Q(sources__isnull=True)
 
@@ -102,17 +120,33 @@ class ApprovalQuerySet(models.QuerySet):
 
     def search(self, text: str) -> ApprovalQuerySet:
         """
-        Approvals whose indication, line of therapy or drug (INN, brand names, codes) hold every word of `text`
-        ("trastuzumab gastric", "tdxd HER2-low"), newest first; drug names and codes match with or without
-        separators, short words as whole words. A substring match: approvals are few, and it is the same on SQLite
-        and PostgreSQL.
+        Approvals whose drug (INN, brand names, codes) holds `text`, or whose drug or own text (indication, line of
+        therapy) hold each word of it ("trastuzumab gastric", "tdxd HER2-low"), newest first: drug names and codes
+        with or without separators, other words as words of the approval's document (stemmed, whole words, as
+        everywhere in search).
+
+        Each condition is a subquery of its own — the drugs on their small table, the approvals through their
+        document's and trigram indexes — so the approvals are only looked up in their results, never each tested on
+        every pattern.
         """
         text = text.strip()
-        names = tuple(f"drug__{field}" for field in DRUG_NAME_FIELDS)
-        condition = identifier_matches(text, names) | every_word_matches(
-            text, identifiers=names, texts=("indication", "line_of_therapy")
-        )
-        return self.filter(condition).latest_first()
+        words = searched_words(text)
+        if not words:
+            return self.none()
+
+        def of_drugs(condition: models.Q) -> models.Q:
+            return models.Q(drug__in=Drug.objects.filter(condition).values("pk"))
+
+        def of_approvals(condition: models.Q) -> models.Q:
+            return models.Q(pk__in=Approval.objects.filter(condition).values("pk"))
+
+        every_word = models.Q()
+        for word in words:
+            own = word_matches(word, texts=APPROVAL_SEARCHED_TEXT, document=APPROVAL_DOCUMENT)
+            every_word &= of_drugs(word_matches(word, identifiers=DRUG_NAME_FIELDS)) | of_approvals(own)
+        if len(words) > 1:  # one word: its drug names are the whole text's
+            every_word |= of_drugs(identifier_matches(text, DRUG_NAME_FIELDS))
+        return self.filter(every_word).latest_first()
 
     def count_by_agency(self) -> dict[str, int]:
         """How many approvals each agency has on record (agencies without any are absent). One query."""

@@ -7,20 +7,18 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models.functions import Upper
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from her2kb.fulltext import (
+    DocumentPart,
+    SearchDocument,
     bonus,
-    every_word_matches,
-    filter_full_text,
     identifier_key,
-    identifier_matches,
-    is_short_term,
+    text_match,
     text_rank,
-    uses_full_text_search,
 )
 from her2kb.identifiers import identifier_links, identifier_url
 from her2kb.links import link
@@ -95,6 +93,17 @@ class Target(TimestampedModel):
 
 # The fields that name a drug, matched as identifiers (separators ignored) by search.
 DRUG_NAME_FIELDS = ("name", "slug", "brand_names", "synonyms")
+# The prose a code is looked for in, separators ignored ("DS8201" in "… DS-8201a …").
+DRUG_SEARCHED_PROSE = ("mechanism", "payload")
+# What search matches and ranks (her2kb.fulltext): names and codes weigh most, the mechanism and payload less. The
+# same parts and weights as the `search_document` of the PostgreSQL migration 0008.
+DRUG_DOCUMENT = SearchDocument(
+    table="drugs_drug",
+    parts=(
+        DocumentPart("names", "A", columns=("name",), json_columns=("brand_names", "synonyms")),
+        DocumentPart("prose", "C", columns=("mechanism", "payload", "binding_site")),
+    ),
+)
 # "Did you mean …": the names compared with a misspelt query, how many are offered, and how close they must be
 # (pg_trgm's word similarity on PostgreSQL, difflib's ratio elsewhere; one wrong letter in a ten-letter name scores
 # about 0.6 and 0.9).
@@ -144,18 +153,11 @@ class DrugQuerySet(models.QuerySet):
     def matching(self, text: str) -> DrugQuerySet:
         """
         Drugs whose INN, slug, brand names or codes hold `text` with or without separators ("DS8201", "ds 8201" and
-        "DS-8201a" find DS-8201a; "tdxd" finds T-DXd), or — every word of it — their mechanism or payload (words on
-        PostgreSQL, through the GIN-indexed `search_document`; elsewhere each word in one of the fields). Short
-        terms ("ILD") match whole words only.
+        "DS-8201a" find DS-8201a; "tdxd" finds T-DXd), or whose document (names, mechanism, payload) matches every
+        word of it (`her2kb.fulltext.text_matches`). Short terms ("ILD") match whole words only.
         """
-        text = text.strip()
-        identifier = identifier_matches(text, DRUG_NAME_FIELDS)
-        if not is_short_term(text):
-            identifier |= _name_contains(text)
-        words = every_word_matches(text, identifiers=DRUG_NAME_FIELDS, texts=("mechanism", "payload"))
-        if uses_full_text_search():
-            return filter_full_text(self, text, or_matching=identifier, every_word=words)
-        return self.filter(identifier | words)
+        match = text_match(DRUG_DOCUMENT, text.strip(), identifiers=DRUG_NAME_FIELDS, texts=DRUG_SEARCHED_PROSE)
+        return self.filter(match.any())
 
     def search(self, text: str) -> DrugQuerySet:
         """`matching(text)`, best first: an exact INN, brand name or code, then names containing it, then text."""
@@ -167,9 +169,7 @@ class DrugQuerySet(models.QuerySet):
             | models.Q(synonyms__icontains=f'"{text}"')
         )
         named = _name_contains(text)
-        rank = bonus(exact, 2.0) + bonus(named, 1.0)
-        if uses_full_text_search():
-            rank = text_rank(Drug, text) + rank
+        rank = text_rank(DRUG_DOCUMENT, text) + bonus(exact, 2.0) + bonus(named, 1.0)
         return self.matching(text).annotate(rank=rank).order_by("-rank", "name")
 
     def spelled_like(self, text: str, *, limit: int = SPELLING_SUGGESTIONS) -> list[str]:
@@ -182,7 +182,7 @@ class DrugQuerySet(models.QuerySet):
         text = " ".join(text.lower().split())
         if not identifier_key(text):
             return []
-        if uses_full_text_search():
+        if connections[self.db].vendor == "postgresql":
             from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordSimilarity
 
             closeness = models.functions.Greatest(

@@ -12,7 +12,7 @@ from drugs.filtersets import (
     RegulatoryEventFilterSet,
 )
 from drugs.models import Approval, CompanionDiagnostic, Drug, Label, LabelWarning, Product, RegulatoryEvent
-from her2kb.tests.explain import answered_by_index, filtered, index_lines
+from her2kb.tests.explain import answered_by_index, filtered, index_lines, joined_fragment
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +140,32 @@ def test_every_filter_is_covered_here():
         assert covered == set(filterset_class.base_filters), filterset_class
 
 
-@pytest.mark.parametrize("fragment", ["search_document @@", "upper((name)::text) ~~", "upper((synonyms)::text) ~~"])
+@pytest.mark.parametrize(
+    "fragment", ["search_document @@", joined_fragment("name"), joined_fragment("synonyms"), joined_fragment("slug")]
+)
 def test_search_is_answered_by_indexes(postgres, fragment):
     assert answered_by_index(Drug.objects.search("DS-8201"), fragment)
+
+
+@pytest.mark.parametrize("fragment", ["upper((name)::text) ~~", "upper((brand_names)::text) ~~"])
+def test_a_name_with_punctuation_is_matched_as_typed_through_indexes(postgres, fragment):
+    assert answered_by_index(Drug.objects.search("pertuzumab, trastuzumab"), fragment)
+
+
+@pytest.mark.parametrize(
+    "fragment", [joined_fragment("mechanism", text_column=True), joined_fragment("payload"), "search_document @@"]
+)
+def test_a_code_among_words_is_found_in_the_prose_through_indexes(postgres, fragment):
+    assert answered_by_index(Drug.objects.search("DS8201 topoisomerase"), fragment)
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "search_document @@",
+        joined_fragment("indication", text_column=True),
+        joined_fragment("line_of_therapy"),
+    ],
+)
+def test_approval_search_reads_the_indication_through_indexes(postgres, fragment):
+    assert answered_by_index(Approval.objects.search("HER2-low gastric"), fragment)

@@ -62,3 +62,10 @@ def filtered(filterset_class, params: dict[str, str], queryset: QuerySet) -> Que
     filterset = filterset_class(params, queryset=queryset)
     assert filterset.is_valid(), filterset.errors
     return filterset.qs
+
+
+def joined_fragment(column: str, *, text_column: bool = False) -> str:
+    """How PostgreSQL prints the start of `her2kb.fulltext.joined_text(column)` in a plan: a text column's cast to
+    text is dropped, a character varying's or JSON's is kept."""
+    upper = f"upper({column})" if text_column else f"upper(({column})::text)"
+    return f"replace(replace(replace(replace(replace({upper}, '-'::text, ''::text)"

@@ -1,7 +1,7 @@
 """API endpoints that span the apps: search across everything, and the whole dataset as one download."""
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -43,26 +43,40 @@ class SearchCountsSerializer(serializers.Serializer):
 
 class SearchResultsSerializer(serializers.Serializer):
     query = serializers.CharField(help_text="The query as searched: whitespace collapsed.")
-    counts = SearchCountsSerializer(help_text="How many records of each kind match in all (the lists stop at `limit`).")
+    counts = SearchCountsSerializer(
+        help_text=f"How many records of each kind match in all (the lists stop at `limit`), counted up to "
+        f"{search.COUNT_LIMIT}: see `capped`."
+    )
+    capped = serializers.SerializerMethodField(
+        help_text=f"The kinds whose count stopped at {search.COUNT_LIMIT}: at least that many match (a page says "
+        f'"{search.COUNT_LIMIT}+"). Add a word to narrow the search.'
+    )
     drugs = DrugSummarySerializer(many=True)
     approvals = ApprovalSummarySerializer(many=True, help_text="Approvals whose indication or drug match.")
     trials = TrialSummarySerializer(many=True)
     references = ReferenceSummarySerializer(many=True)
     suggestions = serializers.ListField(
         child=serializers.CharField(),
-        help_text="When nothing matches: the drug names spelt most like the query, closest first (did you mean).",
+        help_text=f"Did you mean: when fewer than {search.FEW_RESULTS} records match, the query with its misspelt "
+        "words corrected from the words of the data ('pertuzumab gastirc' → 'pertuzumab gastric'), and when "
+        "nothing matches a one-word query, the drug names spelt most like it; each a query to search for.",
     )
 
     class Meta:
         ref_name = "SearchResults"
+
+    def get_capped(self, results: search.SearchResults) -> list[Literal["drugs", "approvals", "trials", "references"]]:
+        return [kind for kind in search.RESULT_KINDS if kind in results.capped]
 
 
 class SearchView(ApiViewMixin, APIView):
     """
     One search across drugs (names, brands, codes such as DS-8201), approvals (indications), trials (acronyms, NCT
     numbers, titles) and references (titles, abstracts, PMIDs, DOIs), best match first, with how many of each match.
-    Every word must match; codes match with or without separators (DS8201 = DS-8201a = ds 8201), terms of three
-    characters or fewer as whole words. Follow each result's `url` for the full record.
+    Every word must match, as a word (stemmed: "cardiotoxicities" finds "cardiotoxicity"; whole: ILD never finds
+    wild-type); "quoted phrases", -exclusions and `or` as in a web search. Codes match with or without
+    separators (DS8201 = DS-8201a = ds 8201, tdxd = T-DXd), and partial identifiers too (DESTINY-B, NCT0352). A
+    misspelt query gets `suggestions`. Follow each result's `url` for the full record.
     """
 
     renderer_classes = [renderers.JSONRenderer]

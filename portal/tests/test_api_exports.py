@@ -281,6 +281,7 @@ def test_empty_search_finds_nothing(api):
     assert body == {
         "query": "",
         "counts": {"drugs": 0, "trials": 0, "references": 0, "approvals": 0},
+        "capped": [],
         "drugs": [],
         "trials": [],
         "references": [],

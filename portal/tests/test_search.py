@@ -5,7 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from drugs.tests.factories import DrugFactory
-from portal.search import MAX_QUERY_LENGTH, SearchResults, normalise_query, search_everything
+from portal.models import SearchWord
+from portal.search import FEW_RESULTS, MAX_QUERY_LENGTH, SearchResults, normalise_query, search_everything
+from portal.vocabulary import corrected_query, vocabulary_rebuild
 from references.tests.factories import ReferenceFactory
 from trials.tests.factories import TrialDrugFactory, TrialFactory
 
@@ -99,9 +101,33 @@ def test_query_count_is_constant_however_many_results():
         results = search_everything("fakeceptor")
 
     assert (len(results.drugs), len(results.trials), len(results.references)) == (16, 16, 16)
-    # a count of each kind (4), drugs + targets, approvals (none match, so no prefetches), trials + trial_drugs
-    # (their drugs joined in), references
-    assert len(small.captured_queries) == len(large.captured_queries) == 10
+    # one list of each kind, which counts its matches too
+    assert len(small.captured_queries) == len(large.captured_queries) == 4
+
+
+def test_counting_beyond_the_limit_costs_no_query():
+    _fakeceptor_records(4)
+    with CaptureQueriesContext(connection) as small:
+        search_everything("fakeceptor", limit=3)
+    _fakeceptor_records(12)
+    with CaptureQueriesContext(connection) as large:
+        results = search_everything("fakeceptor", limit=3)
+
+    assert results.counts == {"drugs": 16, "approvals": 0, "trials": 16, "references": 16}
+    # the lists count their matches themselves
+    assert len(small.captured_queries) == len(large.captured_queries) == 4
+
+
+def test_counts_stop_at_the_count_limit_and_say_so(monkeypatch):
+    from portal import search
+
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    DrugFactory.create_batch(5, mechanism="Blocks the fakeceptor.")
+
+    results = search_everything("fakeceptor", limit=2)
+
+    assert results.counts["drugs"] == 3 and results.capped == {"drugs"}
+    assert results.count_text("drugs") == "3+" and results.total_text == "3+"
 
 
 def test_text_with_sql_or_search_syntax_is_just_text():
@@ -240,13 +266,140 @@ def test_no_suggestion_when_something_matches_or_nothing_is_close():
     assert search_everything("zzqqxxw").suggestions == []
 
 
-def test_a_suggestion_costs_one_query_whatever_the_number_of_drugs():
+def test_a_suggestion_costs_two_queries_whatever_the_number_of_drugs():
     _drugs_to_misspell()
+    vocabulary_rebuild()
     with CaptureQueriesContext(connection) as small:
         search_everything("trastuzamab")
     DrugFactory.create_batch(10)
+    vocabulary_rebuild()
     with CaptureQueriesContext(connection) as large:
         search_everything("trastuzamab")
 
-    # a count and a list of each kind (8; nothing matched, so no prefetches), then the names spelt like the query
-    assert len(small.captured_queries) == len(large.captured_queries) == 9
+    # a list of each kind (4), the vocabulary's words like the query's, then the drug names spelt like it
+    assert len(small.captured_queries) == len(large.captured_queries) == 6
+
+
+# ---- typo tolerance word by word, from the vocabulary of the data ---------------------------------------------------
+
+
+def _records_to_misspell() -> None:
+    _drugs_to_misspell()
+    TrialFactory(acronym="DESTINY-Breast03", title="Trastuzumab deruxtecan versus trastuzumab emtansine in breast")
+    TrialFactory(acronym="JACOB", title="Pertuzumab in HER2-positive metastatic gastric cancer", conditions=["Gastric"])
+    ReferenceFactory(title="Cardiotoxicity of trastuzumab", abstract="")
+    vocabulary_rebuild()
+
+
+@pytest.mark.parametrize(
+    ("query", "meant"),
+    [
+        ("trastuzmab deruxtecan", "trastuzumab deruxtecan"),
+        ("pertuzumab gastirc", "pertuzumab gastric"),
+        ("destny breast", "destiny breast"),
+        ("Cardiotoxicty", "cardiotoxicity"),
+    ],
+)
+def test_misspelt_words_are_corrected_one_by_one_from_the_data(query, meant):
+    _records_to_misspell()
+
+    results = search_everything(query)
+
+    assert meant in results.suggestions
+    # what is suggested finds something
+    assert not search_everything(meant).is_empty
+
+
+def test_a_longer_query_is_offered_corrected_before_drug_names():
+    _records_to_misspell()
+
+    assert search_everything("trastuzmab deruxtecan").suggestions[0] == "trastuzumab deruxtecan"
+
+
+def test_words_of_the_data_are_not_corrected_and_short_ones_never():
+    _records_to_misspell()
+
+    assert corrected_query("pertuzumab gastric") is None
+    assert corrected_query("pertuzumab gastirc ILX") == "pertuzumab gastric ILX"
+    assert corrected_query("gastirc, pertuzumab") == "gastric, pertuzumab"
+
+
+def test_no_vocabulary_query_when_enough_matches():
+    _records_to_misspell()
+    TrialFactory.create_batch(FEW_RESULTS, title="Pertuzumab in gastric cancer")
+
+    with CaptureQueriesContext(connection) as queries:
+        results = search_everything("pertuzumab gastric")
+
+    assert results.total >= FEW_RESULTS and results.suggestions == []
+    assert not any(SearchWord._meta.db_table in query["sql"] for query in queries.captured_queries)
+
+
+def test_the_vocabulary_counts_the_records_holding_each_word():
+    TrialFactory(acronym="FAKE-1", title="Fakeximab in fakeoma", conditions=["Fakeoma"])
+    TrialFactory(acronym="FAKE-2", title="Fakeximab and fakeoma, fakeoma again")
+
+    vocabulary_rebuild()
+
+    assert SearchWord.objects.get(word="fakeoma").documents == 2
+    assert SearchWord.objects.get(word="fakeximab").documents == 2
+    assert SearchWord.objects.get(word="fake").documents == 2  # the letters of "FAKE-1"
+    # letters only, four or more: codes are corrected by their drug's name, short words not at all
+    assert not SearchWord.objects.filter(word__in=["in", "and", "fake1", "1"]).exists()
+
+
+def test_a_search_queues_a_rebuild_when_the_data_changed(django_capture_on_commit_callbacks):
+    _drugs_to_misspell()
+    vocabulary_rebuild()
+    TrialFactory(title="Pertuzumab in gastric cancer")  # changes the data version
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        results = search_everything("pertuzumab gastirc")
+
+    assert len(callbacks) == 1  # the rebuild, run once committed (an eager task under pytest)
+    assert results.suggestions == []  # the words it had when asked: none of them "gastric"
+    assert search_everything("pertuzumab gastirc").suggestions == ["pertuzumab gastric"]
+    with django_capture_on_commit_callbacks() as callbacks:
+        search_everything("pertuzumab gastirc")
+    assert callbacks == []  # the vocabulary is current: nothing queued
+
+
+# ---- what the page and the API say ---------------------------------------------------------------------------------
+
+
+def test_the_page_offers_the_corrected_query_as_a_link():
+    from django.test import Client
+
+    _records_to_misspell()
+
+    html = Client().get("/search/", {"q": "pertuzumab gastirc"}).content.decode()
+
+    assert "Did you mean" in html and 'href="?q=pertuzumab%20gastric"' in html
+
+
+def test_the_api_offers_the_corrected_query_and_says_which_counts_stopped(monkeypatch):
+    from rest_framework.test import APIClient
+
+    from portal import search
+
+    _records_to_misspell()
+    body = APIClient().get("/api/v1/search/", {"q": "destny breast"}).json()
+    assert "destiny breast" in body["suggestions"] and body["capped"] == []
+
+    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+    TrialFactory.create_batch(3, title="Fakeximab in fakeoma")
+    body = APIClient().get("/api/v1/search/", {"q": "fakeoma", "limit": 1}).json()
+    assert body["counts"]["trials"] == 2 and body["capped"] == ["trials"]
+
+
+def test_the_page_says_a_capped_count_is_at_least_that_many(monkeypatch):
+    from django.test import Client
+
+    from portal import search
+
+    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+    TrialFactory.create_batch(3, title="Fakeximab in fakeoma")
+
+    html = Client().get("/search/", {"q": "fakeoma"}).content.decode()
+
+    assert '<span class="count">2+</span>' in html and "2+ results" in html

@@ -2,7 +2,7 @@
 
 import pytest
 
-from her2kb.tests.explain import answered_by_index, filtered, index_lines, plan_without_seqscans
+from her2kb.tests.explain import answered_by_index, filtered, index_lines, joined_fragment, plan_without_seqscans
 from references.filtersets import ReferenceFilterSet
 from references.models import Reference
 
@@ -37,7 +37,16 @@ def test_every_filter_is_covered_here():
     assert {name for params, _ in FILTERS for name in params} == set(ReferenceFilterSet.base_filters)
 
 
-@pytest.mark.parametrize("condition", ["search_document @@", "(pmid)::text = 'HER2'", "upper((doi)::text) = 'HER2'"])
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "search_document @@",
+        "(pmid)::text = 'HER2'",
+        "upper((doi)::text) = 'HER2'",
+        joined_fragment("title", text_column=True),
+        joined_fragment("abstract", text_column=True),
+    ],
+)
 def test_search_is_answered_by_indexes(postgres, condition):
     assert answered_by_index(Reference.objects.search("HER2"), condition)
 

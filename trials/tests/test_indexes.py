@@ -4,7 +4,7 @@ import pytest
 from rest_framework.request import Request
 
 from her2kb.api.parameters import StrictOrderingFilter, ordering_terms
-from her2kb.tests.explain import answered_by_index, filtered, index_lines, plan_in_index_order
+from her2kb.tests.explain import answered_by_index, filtered, index_lines, joined_fragment, plan_in_index_order
 from trials.api.views import TrialViewSet
 from trials.filtersets import OutcomeFilterSet, TrialFilterSet
 from trials.models import Outcome, Trial
@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 # (query parameters, the condition an index must answer, as PostgreSQL prints it)
 TRIAL_FILTERS = [
     ({"q": "trastuzumab"}, "search_document @@"),
-    ({"q": "DESTINY-B"}, "upper((acronym)::text) ~~"),
-    ({"q": "NCT0352"}, "upper((nct_id)::text) ~~"),
+    ({"q": "DESTINY-B"}, joined_fragment("acronym")),
+    ({"q": "NCT0352"}, joined_fragment("nct_id")),
     ({"nct_id": "NCT03529110"}, "(nct_id)::text = 'NCT03529110'"),
     ({"phase": "phase_3"}, "(phase)::text ="),
     ({"status": "completed"}, "(status)::text ="),
@@ -68,7 +68,16 @@ def _filter_of(parameter: str) -> str:
     return parameter
 
 
-@pytest.mark.parametrize("condition", ["search_document @@", "upper((acronym)::text) ~~", "upper((nct_id)::text) ~~"])
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "search_document @@",
+        joined_fragment("acronym"),
+        joined_fragment("nct_id"),
+        joined_fragment("title", text_column=True),
+        joined_fragment("conditions"),
+    ],
+)
 def test_search_is_answered_by_indexes(postgres, condition):
     assert answered_by_index(Trial.objects.search("DESTINY-Breast03"), condition)
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("trials", "0014_trigram_indexes_on_searched_prose"),
+        ("trials", "0016_trigram_indexes_on_joined_text"),
     ]
 
     operations = [
