@@ -83,19 +83,25 @@ class ReferenceQuerySet(models.QuerySet):
         ).annotate(pmid_number=Cast("pmid", output_field=models.BigIntegerField()))
 
     def for_detail(self) -> ReferenceQuerySet:
-        """A reference with everything that cites it (drugs, trials, approvals, outcomes), in a constant
-        number of queries."""
-        return self.prefetch_related(
-            "drugs",
-            "trials",
-            prefetch_joined(Reference, "approvals", "drug"),
-            prefetch_joined(Reference, "outcomes", "trial"),
-        )
+        """A reference with everything that cites it (`reference_detail_lookups()`), in a constant number of
+        queries."""
+        return self.prefetch_related(*reference_detail_lookups())
 
     def stale(self, *, older_than: datetime.timedelta) -> ReferenceQuerySet:
         """References never synced, or last synced before `older_than` ago: the nightly re-sync's work."""
         cutoff = timezone.now() - older_than
         return self.filter(models.Q(last_synced_at__isnull=True) | models.Q(last_synced_at__lt=cutoff))
+
+
+def reference_detail_lookups() -> tuple[str | models.Prefetch, ...]:
+    """What cites a reference, as its page shows it: drugs, trials, approvals, outcomes. A function, so each use gets
+    Prefetch objects of its own."""
+    return (
+        "drugs",
+        "trials",
+        prefetch_joined(Reference, "approvals", "drug"),
+        prefetch_joined(Reference, "outcomes", "trial"),
+    )
 
 
 # Words a citation key skips to reach one that says what the paper is about.

@@ -122,23 +122,8 @@ class TrialQuerySet(models.QuerySet):
         return self.prefetch_related(prefetch_joined(Trial, "trial_drugs", "drug"))
 
     def for_detail(self) -> TrialQuerySet:
-        """Everything a trial's page shows: drugs and roles, outcomes with their references, the
-        approvals the trial supports, references, and when its sources were last checked, in a constant number of
-        queries."""
-        return self.select_related("last_reviewed_by").prefetch_related(
-            prefetch_joined(Trial, "trial_drugs", "drug"),
-            "outcomes__references",
-            "outcomes__sources",
-            "references",
-            prefetch_joined(
-                Trial,
-                "supported_approvals",
-                "drug",
-                "product",
-                then=("designations", "companion_diagnostics"),
-            ),
-            "literature_searches",
-        )
+        """Everything a trial's page shows (`trial_detail_lookups()`), in a constant number of queries."""
+        return self.select_related("last_reviewed_by").prefetch_related(*trial_detail_lookups())
 
     def for_api(self) -> TrialQuerySet:
         """Everything the API shows for a trial (list, detail, export), in a constant number of queries, in
@@ -291,9 +276,26 @@ class Trial(TimestampedModel, ReviewedModel):
             except ValidationError as error:
                 raise ValidationError({"sources": error.messages}) from error
 
+    @classmethod
+    def prefetch_primary_outcomes(cls, through: str = "") -> models.Prefetch:
+        """
+        Prefetch only the primary outcomes of trials, with their sources, into the list `primary_outcomes` reads:
+        `through` is the path from the queryset's model to the trials ("pivotal_trials"; empty for trials).
+
+        A table that shows each trial's primary results has no use for the other outcomes; at scale a trial has
+        many more of those, and fetching them cost more than the whole rest of a drug's page.
+        """
+        lookup = f"{through}__outcomes" if through else "outcomes"
+        primary = Outcome.objects.filter(is_primary=True).prefetch_related("sources")
+        return models.Prefetch(lookup, queryset=primary, to_attr=PRIMARY_OUTCOMES)
+
     @property
     def primary_outcomes(self) -> list[Outcome]:
-        """The outcomes of primary endpoints. Filters in Python so a prefetched `outcomes` is reused."""
+        """The outcomes of primary endpoints: the list `prefetch_primary_outcomes` fetched, or else a prefetched
+        `outcomes` filtered in Python."""
+        fetched = self.__dict__.get(PRIMARY_OUTCOMES)
+        if fetched is not None:
+            return fetched
         return [outcome for outcome in self.outcomes.all() if outcome.is_primary]
 
     @property
@@ -324,6 +326,31 @@ class Trial(TimestampedModel, ReviewedModel):
     @property
     def clinicaltrials_gov_url(self) -> str:
         return identifier_url("nct", self.nct_id)
+
+
+# Where `Trial.prefetch_primary_outcomes` puts a trial's primary outcomes.
+PRIMARY_OUTCOMES = "fetched_primary_outcomes"
+
+
+def trial_detail_lookups() -> tuple[str | models.Prefetch, ...]:
+    """What a trial's page shows beyond the trial itself: who reviewed it, drugs and roles, outcomes with their
+    references and sources, the approvals the trial supports, references, and when its sources were last checked. A
+    function, so each use gets Prefetch objects of its own."""
+    return (
+        "last_reviewed_by",
+        prefetch_joined(Trial, "trial_drugs", "drug"),
+        "outcomes__references",
+        "outcomes__sources",
+        "references",
+        prefetch_joined(
+            Trial,
+            "supported_approvals",
+            "drug",
+            "product",
+            then=("designations", "companion_diagnostics"),
+        ),
+        "literature_searches",
+    )
 
 
 class TrialDrug(models.Model):
