@@ -5,12 +5,14 @@ The cache only ever holds copies (rendered pages, API responses, throttle counte
 take the site down: pages and the API keep serving from the database while Redis is away.
 """
 
+import functools
 import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -255,4 +257,29 @@ def cached_many_for_data_version(
 
 
 def _data_key(version: int, name: str) -> str:
-    return f"her2kb:data:{version}:{hashlib.sha256(name.encode()).hexdigest()}"
+    # The code is part of the key: what is kept was rendered by the code that ran, and after a deploy that changes a
+    # template or how a page computes what it shows, pieces rendered by the previous code must not be served.
+    return f"her2kb:data:{version}:{hashlib.sha256(f'{site_code_version()}:{name}'.encode()).hexdigest()}"
+
+
+# What `site_code_version` reads: the site's templates and the Python code of the project package and the apps.
+CODE_PACKAGES = ("her2kb", "drugs", "trials", "references", "curation", "portal")
+
+
+@functools.cache
+def site_code_version() -> str:
+    """A digest of the site's templates and Python code (tests and migrations aside), read once per process."""
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR)
+    paths = sorted((root / "templates").rglob("*.html"))
+    for package in CODE_PACKAGES:
+        paths += sorted(
+            path
+            for path in (root / package).rglob("*.py")
+            if not {"tests", "migrations"} & set(path.relative_to(root).parts)
+        )
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]

@@ -286,7 +286,9 @@ class Trial(TimestampedModel, ReviewedModel):
         many more of those, and fetching them cost more than the whole rest of a drug's page.
         """
         lookup = f"{through}__outcomes" if through else "outcomes"
-        primary = Outcome.objects.filter(is_primary=True).prefetch_related("sources")
+        # Outcomes of one endpoint and population in several arms tie on the usual order: by key, as entered.
+        primary = Outcome.objects.filter(is_primary=True).order_by(*Outcome._meta.ordering, "pk")
+        primary = primary.prefetch_related("sources")
         return models.Prefetch(lookup, queryset=primary, to_attr=PRIMARY_OUTCOMES)
 
     @property
