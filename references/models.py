@@ -23,7 +23,7 @@ from her2kb.fulltext import (
 )
 from her2kb.identifiers import identifier_url
 from her2kb.links import link
-from her2kb.models import SourceCheck, SyncRunBase, TimestampedModel, WatchRunBase, prefetch_joined, prefetch_listed
+from her2kb.models import SourceCheck, SyncRunBase, TimestampedModel, WatchRunBase, prefetch_listed
 from her2kb.validators import PMID_PATTERN, validate_doi, validate_pmcid, validate_pmid
 
 from .choices import SearchKind, SyncStatus
@@ -93,14 +93,26 @@ class ReferenceQuerySet(models.QuerySet):
         return self.filter(models.Q(last_synced_at__isnull=True) | models.Q(last_synced_at__lt=cutoff))
 
 
-def reference_detail_lookups() -> tuple[str | models.Prefetch, ...]:
-    """What cites a reference, as its page shows it: drugs, trials, approvals, outcomes. A function, so each use gets
-    Prefetch objects of its own."""
+def reference_detail_lookups() -> tuple[models.Prefetch, ...]:
+    """What cites a reference, as its page shows it: drugs, trials, approvals, outcomes, each with only the columns the
+    page shows (a citing trial's names, not its forty columns: reading and decoding those cost more than the query).
+    A function, so each use gets Prefetch objects of its own."""
+    drug, trial, approval, outcome = (
+        Reference._meta.get_field(relation).related_model for relation in ("drugs", "trials", "approvals", "outcomes")
+    )
+    trial_names = ("acronym", "nct_id", "slug")
     return (
-        "drugs",
-        "trials",
-        prefetch_joined(Reference, "approvals", "drug"),
-        prefetch_joined(Reference, "outcomes", "trial"),
+        models.Prefetch("drugs", drug.objects.only("name", "slug")),
+        models.Prefetch("trials", trial.objects.only(*trial_names)),
+        models.Prefetch(
+            "approvals", approval.objects.select_related("drug").only("agency", "date", "drug__name", "drug__slug")
+        ),
+        models.Prefetch(
+            "outcomes",
+            outcome.objects.select_related("trial").only(
+                "endpoint", "endpoint_label", "population", *(f"trial__{name}" for name in trial_names)
+            ),
+        ),
     )
 
 

@@ -243,8 +243,12 @@ def drug_detail_lookups() -> tuple[str | models.Prefetch, ...]:
     it is studied in with their primary results; references. A function, so each use gets Prefetch objects of its
     own.
     """
-    # The trial model through the relation: drugs does not import trials (the app below it).
-    trial_model = Drug._meta.get_field("trial_roles").related_model._meta.get_field("trial").related_model
+    # The trial models through the relation: drugs does not import trials (the app below it).
+    role_model = Drug._meta.get_field("trial_roles").related_model
+    trial_model = role_model._meta.get_field("trial").related_model
+    # A trial's card shows its names, phase, status, HER2 category and title: not the forty columns of its record.
+    card = ("acronym", "nct_id", "slug", "phase", "status", "her2_category", "title")
+    roles = role_model.objects.select_related("trial").only("role", "drug", *(f"trial__{name}" for name in card))
     return (
         "biosimilar_of",
         "last_reviewed_by",
@@ -256,7 +260,7 @@ def drug_detail_lookups() -> tuple[str | models.Prefetch, ...]:
         prefetch_joined(Drug, "labels", "product", then=("warnings",)),
         prefetch_joined(Drug, "events", "product"),
         "literature_searches",
-        prefetch_joined(Drug, "trial_roles", "trial", then=(trial_model.prefetch_primary_outcomes("trial"),)),
+        models.Prefetch("trial_roles", roles.prefetch_related(trial_model.prefetch_primary_outcomes("trial"))),
         "references",
     )
 
