@@ -165,3 +165,21 @@ def test_the_redis_cache_builds_one_client_per_server_and_keeps_failing_open(red
     assert backend.get("kept") == {"rows": [1, 2]}
     assert backend.get_many(["kept", "absent"]) == {"kept": {"rows": [1, 2]}}
     backend.delete("kept")
+
+
+def test_a_select_rendered_before_is_the_same_html_and_a_change_renders_anew(monkeypatch):
+    from django import forms
+
+    from her2kb.filters import ChoiceListSelect
+
+    widget = ChoiceListSelect(choices=[("", "Any"), ("FDA", "FDA (12)"), ("EMA", "EMA (3)")])
+    first = widget.render("agency", ["EMA"], {"id": "id_agency"})
+    assert '<option value="EMA" selected>EMA (3)</option>' in first
+
+    monkeypatch.setattr(forms.Select, "render", lambda *args, **kwargs: pytest.fail("rendered again"))
+    assert widget.render("agency", ["EMA"], {"id": "id_agency"}) == first
+    monkeypatch.undo()
+
+    assert 'value="FDA" selected' in widget.render("agency", ["FDA"], {"id": "id_agency"})
+    widget.choices = [("", "Any"), ("FDA", "FDA (13)"), ("EMA", "EMA (3)")]  # the counts after an edit
+    assert "FDA (13)" in widget.render("agency", ["EMA"], {"id": "id_agency"})
