@@ -79,7 +79,9 @@ class ApprovalListView(FilteredListView):
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
         # The agency filter says which agencies have nothing on record, instead of offering an empty list silently.
-        self.agency_counts = cached_for_data_version("approvals:count_by_agency", Approval.objects.count_by_agency)
+        self.agency_counts = cached_for_data_version(
+            "approvals:count_by_agency", Approval.objects.count_by_agency, in_process=True
+        )
         field = filterset.form.fields["agency"]
         field.choices = [
             (code, label if not code else f"{label} ({self.agency_counts.get(code, 0)})")

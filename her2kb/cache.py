@@ -218,20 +218,39 @@ def invalidate_public_caches(sender, **kwargs) -> None:
 DATA_CACHE_SECONDS = 3600
 
 
-def cached_for_data_version(name: str, compute: Callable[[], T], *, timeout: int = DATA_CACHE_SECONDS) -> T:
+def cached_for_data_version(
+    name: str, compute: Callable[[], T], *, timeout: int = DATA_CACHE_SECONDS, in_process: bool = False
+) -> T:
     """
     `compute()`, kept in the cache under the data version: the home page's counts, a filtered list's row count.
     A URL nobody asked for yet still finds what it shares with others (the same counts, the same filter's
     total), and a curator's edit drops all of it at once, as it drops the cached pages.
+
+    `in_process`: a small value many pages read (the footer's facts, a filter's count) is also kept in the worker's
+    memory for as long, so that reading it costs no round trip to the cache. The key holds the data version, so the
+    copy cannot outlive an edit.
     """
     from django.core.cache import cache
 
     key = _data_key(data_version(), name)
+    if in_process:
+        kept = _kept_in_process.get(key)
+        if kept is not None and kept[0] > time.monotonic():
+            return kept[1]
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, timeout)
+    if in_process:
+        if len(_kept_in_process) >= KEPT_IN_PROCESS:
+            _kept_in_process.clear()  # a worker meets few distinct ones per data version: simply start again
+        _kept_in_process[key] = (time.monotonic() + timeout, value)
     return value
+
+
+# Small values `cached_for_data_version(..., in_process=True)` keeps in this process: key -> (expiry, value).
+_kept_in_process: dict[str, tuple[float, object]] = {}
+KEPT_IN_PROCESS = 2000
 
 
 def cached_many_for_data_version(

@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from drugs.choices import Her2Category, TumourType
-from drugs.models import validate_string_list
+from drugs.models import Approval, validate_string_list
 from her2kb.fulltext import (
     among_top_candidates,
     bonus,
@@ -336,21 +336,24 @@ PRIMARY_OUTCOMES = "fetched_primary_outcomes"
 
 def trial_detail_lookups() -> tuple[str | models.Prefetch, ...]:
     """What a trial's page shows beyond the trial itself: who reviewed it, drugs and roles, outcomes with their
-    references and sources, the approvals the trial supports, references, and when its sources were last checked. A
-    function, so each use gets Prefetch objects of its own."""
+    references and sources, the approvals the trial supports, references, and when its sources were last checked.
+    Records shown only by name (a drug, an approval, a reference beside a result) come with only those columns: a
+    drug's thirty or a reference's abstract cost more to read than the query. A function, so each use gets Prefetch
+    objects of its own."""
+    reference_model = Trial._meta.get_field("references").related_model
+    drugs = TrialDrug.objects.select_related("drug").only(
+        "role", "trial", "drug__name", "drug__slug", "drug__brand_names"
+    )
+    shown_approval = ("agency", "date", "approval_type", "her2_category", "tumour_type", "drug__name", "drug__slug")
+    approvals = Approval.objects.select_related("drug", "product").only(*shown_approval, "product__brand_name")
     return (
         "last_reviewed_by",
-        prefetch_joined(Trial, "trial_drugs", "drug"),
-        "outcomes__references",
+        models.Prefetch("trial_drugs", drugs),
+        "outcomes",
+        models.Prefetch("outcomes__references", reference_model.objects.only("pmid", "is_retracted", "has_erratum")),
         "outcomes__sources",
         "references",
-        prefetch_joined(
-            Trial,
-            "supported_approvals",
-            "drug",
-            "product",
-            then=("designations", "companion_diagnostics"),
-        ),
+        models.Prefetch("supported_approvals", approvals.prefetch_related("designations", "companion_diagnostics")),
         "literature_searches",
     )
 

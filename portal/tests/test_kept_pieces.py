@@ -183,3 +183,30 @@ def test_a_select_rendered_before_is_the_same_html_and_a_change_renders_anew(mon
     assert 'value="FDA" selected' in widget.render("agency", ["FDA"], {"id": "id_agency"})
     widget.choices = [("", "Any"), ("FDA", "FDA (13)"), ("EMA", "EMA (3)")]  # the counts after an edit
     assert "FDA (13)" in widget.render("agency", ["EMA"], {"id": "id_agency"})
+
+
+def test_a_small_value_kept_in_process_needs_no_cache_read_until_an_edit_or_its_expiry(monkeypatch):
+    from her2kb.cache import cached_for_data_version
+
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return {"as_of": len(computed)}
+
+    with one_data_version_per_request():
+        assert cached_for_data_version("test:facts", compute, in_process=True) == {"as_of": 1}
+        monkeypatch.setattr(cache, "get", lambda *args, **kwargs: pytest.fail("read from the cache"))
+        assert cached_for_data_version("test:facts", compute, in_process=True) == {"as_of": 1}
+        monkeypatch.undo()
+
+    bump_data_version()  # an edit: a new key, computed again
+    assert cached_for_data_version("test:facts", compute, in_process=True) == {"as_of": 2}
+
+    reads = []
+    backend_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *args: reads.append(key) or backend_get(key, *args))
+    an_hour_later = cache_module.time.monotonic() + cache_module.DATA_CACHE_SECONDS + 1
+    monkeypatch.setattr(cache_module.time, "monotonic", lambda: an_hour_later)
+    cached_for_data_version("test:facts", compute, in_process=True)
+    assert len(reads) == 2  # the process's copy expired with the cache's: the version and the value are read again
