@@ -37,6 +37,20 @@ class _ListWidgetMixin:
         return split_list(raw)
 
 
+# Selects already rendered, by everything their HTML depends on (ChoiceListSelect.render): per process, bounded.
+_rendered_selects: dict[tuple, str] = {}
+RENDERED_SELECTS_KEPT = 1000
+
+
+def _frozen(value: Any) -> Any:
+    """`value` (attributes, choices, a selected value) as a hashable key: texts as they read now (translated)."""
+    if isinstance(value, dict):
+        return tuple(sorted((str(key), _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    return value if isinstance(value, bool | int | None) else str(value)
+
+
 class ChoiceListSelect(_ListWidgetMixin, forms.Select):
     """One select on a page; a list from a URL is selected as it came (the select shows the first)."""
 
@@ -45,6 +59,28 @@ class ChoiceListSelect(_ListWidgetMixin, forms.Select):
     def format_value(self, value: Any) -> list[str]:
         values = value if isinstance(value, list | tuple) else [value]
         return [str(item) for item in values if item not in (None, "")][:1] or [""]  # nothing chosen: "Any"
+
+    def render(self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None) -> str:
+        """As Select's, from memory when the same select (name, value, attributes, choices) was rendered before:
+        Django renders a template per option, and a list page's selects cost more than the rest of its page."""
+        key = (
+            type(self),
+            type(renderer),
+            self.template_name,
+            self.option_template_name,
+            self.is_required,
+            name,
+            _frozen(self.format_value(value)),
+            _frozen(self.build_attrs(self.attrs, attrs)),
+            _frozen(list(self.choices)),
+        )
+        html = _rendered_selects.get(key)
+        if html is None:
+            html = super().render(name, value, attrs, renderer)
+            if len(_rendered_selects) >= RENDERED_SELECTS_KEPT:
+                _rendered_selects.clear()
+            _rendered_selects[key] = html
+        return html
 
 
 class TextListInput(_ListWidgetMixin, forms.TextInput):

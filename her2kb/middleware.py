@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
 from .api.errors import problem_response
-from .cache import CacheUnavailable, count_hit, data_version
+from .cache import CacheUnavailable, count_hit, data_version, one_data_version_per_request
 from .clients import client_address
 from .login_limits import count_sign_in_attempt
 
@@ -96,6 +96,18 @@ class PageRateLimitMiddleware:
         response = render(request, "429.html", {"limit": limit, "retry_after": retry_after}, status=429)
         response["Retry-After"] = str(retry_after)
         return response
+
+
+class DataVersionMiddleware:
+    """Each request reads the data version once (`her2kb.cache.one_data_version_per_request`): its page cache key and
+    every piece its page keeps under the version (content, counts, rows, the footer) share that one look-up."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with one_data_version_per_request():
+            return self.get_response(request)
 
 
 class PublicPageCacheMiddleware:

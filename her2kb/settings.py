@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "her2kb.middleware.AdminLoginRateLimitMiddleware",
     # Per-address page rate, before the page cache, so cached pages count too.
     "her2kb.middleware.PageRateLimitMiddleware",
+    "her2kb.middleware.DataVersionMiddleware",
     "her2kb.middleware.PublicPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

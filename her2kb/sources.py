@@ -12,6 +12,7 @@ The classification is computed, never stored: the dataset holds the URLs only.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -227,6 +228,9 @@ def _on_domain(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
+# A page shows the same sources again and again (an agency's announcement behind each of its approvals); the
+# classification walks some hundred domains, so each URL is classified once per process.
+@functools.lru_cache(maxsize=4096)
 def classify_source_url(url: str) -> SourceKind:
     """The kind of document `url` points to, by its domain (and, for labels, its path)."""
     host = _host(url)

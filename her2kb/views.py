@@ -1,9 +1,13 @@
-"""The base view of every filtered list page (each app's list pages build on it)."""
+"""The base views of the public pages: every filtered list page, and the pages whose content is kept per record."""
+
+from typing import Any
 
 from django.forms import NullBooleanSelect, NumberInput, TextInput
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django_filters.views import FilterView
 
+from .cache import cached_for_data_version
 from .paginators import DataVersionPaginator
 
 
@@ -53,4 +57,41 @@ class FilteredListView(FilterView):
         context["is_filtered"] = any(
             value not in ("", None) for name, value in self.request.GET.items() if name != self.page_kwarg
         )
+        return context
+
+
+class CachedContentMixin:
+    """
+    A page whose main content is rendered once per data version and kept in the cache (`cached_for_data_version`),
+    under `content_key()`: the page's template shows it as `{{ content }}`.
+
+    The response cache keys on the whole address, and a visit it has not seen (another query string, the benchmark's
+    cold mode, the response cache off) renders everything again; the content is the same for every address of one
+    record (a trial by NCT number or by slug), so it is kept per record. A curator's edit changes the data version,
+    so an edited record shows at once, as with the response cache.
+
+    The view's queryset fetches the record alone (what the page's title and structured data read);
+    `get_content_context()` fetches and computes what the content shows, only when it is rendered.
+    `content_template_name` is a partial (no `{% extends %}`) rendered with the page's context and that.
+    """
+
+    content_template_name: str = ""
+
+    def content_key(self) -> str:
+        """The content's name in the cache: the template and, on a record's page, the record."""
+        record = getattr(self, "object", None)
+        return f"content:{self.content_template_name}:{record.pk if record is not None else ''}"
+
+    def get_content_context(self) -> dict[str, Any]:
+        """What the content shows beyond the page's context: computed only when the content is rendered."""
+        return {}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+
+        def render() -> str:
+            content_context = {**context, **self.get_content_context()}
+            return render_to_string(self.content_template_name, content_context, request=self.request)
+
+        context["content"] = cached_for_data_version(self.content_key(), render)
         return context

@@ -22,7 +22,7 @@ def dataset_facts() -> dict[str, Any]:
             "release_published_at": release.published_at if release else None,
         }
 
-    return cached_for_data_version("footer:dataset_facts", compute)
+    return cached_for_data_version("footer:dataset_facts", compute, in_process=True)
 
 
 def footer(request: HttpRequest) -> dict[str, Any]:

@@ -10,22 +10,28 @@ from her2kb.cache import cached_for_data_version
 from her2kb.missing import missing_list, missing_list_names
 from her2kb.models import SourceCheck
 from her2kb.validators import SEARCH_MAX_LENGTH, search_text_problem
+from her2kb.views import CachedContentMixin
 from references.models import LiteratureWatchRun, Reference, SyncRun
 from trials.models import RegistrySyncRun, Trial
 
 from .search import search_everything
 
 
-class HomeView(TemplateView):
-    template_name = "home.html"
+class HomeView(CachedContentMixin, TemplateView):
+    """The front page: what the knowledge base holds, approvals by indication, drug classes, the latest approvals.
+    Its content is kept per data version (CachedContentMixin): nothing on it depends on the address."""
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        # Counting every table is the page's dearest part: done once per data version, not per request.
-        context.update(cached_for_data_version("home:summary", home_summary))
-        context["latest_approvals"] = Approval.objects.for_list().latest_first()[:8]
-        context["source_checks"] = site_source_checks()
-        return context
+    template_name = "home.html"
+    content_template_name = "includes/_home.html"
+
+    def get_content_context(self):
+        # Counting every table is the page's dearest part: done once per data version, not per request, and shared
+        # with whatever else shows the counts.
+        return {
+            **cached_for_data_version("home:summary", home_summary),
+            "latest_approvals": Approval.objects.select_related("drug").latest_first()[:8],
+            "source_checks": site_source_checks(),
+        }
 
 
 def home_summary() -> dict:

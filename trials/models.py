@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from drugs.choices import Her2Category, TumourType
-from drugs.models import validate_string_list
+from drugs.models import Approval, validate_string_list
 from her2kb.fulltext import (
     DocumentPart,
     SearchDocument,
@@ -121,23 +121,8 @@ class TrialQuerySet(models.QuerySet):
         return self.prefetch_related(prefetch_joined(Trial, "trial_drugs", "drug"))
 
     def for_detail(self) -> TrialQuerySet:
-        """Everything a trial's page shows: drugs and roles, outcomes with their references, the
-        approvals the trial supports, references, and when its sources were last checked, in a constant number of
-        queries."""
-        return self.select_related("last_reviewed_by").prefetch_related(
-            prefetch_joined(Trial, "trial_drugs", "drug"),
-            "outcomes__references",
-            "outcomes__sources",
-            "references",
-            prefetch_joined(
-                Trial,
-                "supported_approvals",
-                "drug",
-                "product",
-                then=("designations", "companion_diagnostics"),
-            ),
-            "literature_searches",
-        )
+        """Everything a trial's page shows (`trial_detail_lookups()`), in a constant number of queries."""
+        return self.select_related("last_reviewed_by").prefetch_related(*trial_detail_lookups())
 
     def for_api(self) -> TrialQuerySet:
         """Everything the API shows for a trial (list, detail, export), in a constant number of queries, in
@@ -301,9 +286,28 @@ class Trial(TimestampedModel, ReviewedModel):
             except ValidationError as error:
                 raise ValidationError({"sources": error.messages}) from error
 
+    @classmethod
+    def prefetch_primary_outcomes(cls, through: str = "") -> models.Prefetch:
+        """
+        Prefetch only the primary outcomes of trials, with their sources, into the list `primary_outcomes` reads:
+        `through` is the path from the queryset's model to the trials ("pivotal_trials"; empty for trials).
+
+        A table that shows each trial's primary results has no use for the other outcomes; at scale a trial has
+        many more of those, and fetching them cost more than the whole rest of a drug's page.
+        """
+        lookup = f"{through}__outcomes" if through else "outcomes"
+        # Outcomes of one endpoint and population in several arms tie on the usual order: by key, as entered.
+        primary = Outcome.objects.filter(is_primary=True).order_by(*Outcome._meta.ordering, "pk")
+        primary = primary.prefetch_related("sources")
+        return models.Prefetch(lookup, queryset=primary, to_attr=PRIMARY_OUTCOMES)
+
     @property
     def primary_outcomes(self) -> list[Outcome]:
-        """The outcomes of primary endpoints. Filters in Python so a prefetched `outcomes` is reused."""
+        """The outcomes of primary endpoints: the list `prefetch_primary_outcomes` fetched, or else a prefetched
+        `outcomes` filtered in Python."""
+        fetched = self.__dict__.get(PRIMARY_OUTCOMES)
+        if fetched is not None:
+            return fetched
         return [outcome for outcome in self.outcomes.all() if outcome.is_primary]
 
     @property
@@ -334,6 +338,34 @@ class Trial(TimestampedModel, ReviewedModel):
     @property
     def clinicaltrials_gov_url(self) -> str:
         return identifier_url("nct", self.nct_id)
+
+
+# Where `Trial.prefetch_primary_outcomes` puts a trial's primary outcomes.
+PRIMARY_OUTCOMES = "fetched_primary_outcomes"
+
+
+def trial_detail_lookups() -> tuple[str | models.Prefetch, ...]:
+    """What a trial's page shows beyond the trial itself: who reviewed it, drugs and roles, outcomes with their
+    references and sources, the approvals the trial supports, references, and when its sources were last checked.
+    Records shown only by name (a drug, an approval, a reference beside a result) come with only those columns: a
+    drug's thirty or a reference's abstract cost more to read than the query. A function, so each use gets Prefetch
+    objects of its own."""
+    reference_model = Trial._meta.get_field("references").related_model
+    drugs = TrialDrug.objects.select_related("drug").only(
+        "role", "trial", "drug__name", "drug__slug", "drug__brand_names"
+    )
+    shown_approval = ("agency", "date", "approval_type", "her2_category", "tumour_type", "drug__name", "drug__slug")
+    approvals = Approval.objects.select_related("drug", "product").only(*shown_approval, "product__brand_name")
+    return (
+        "last_reviewed_by",
+        models.Prefetch("trial_drugs", drugs),
+        "outcomes",
+        models.Prefetch("outcomes__references", reference_model.objects.only("pmid", "is_retracted", "has_erratum")),
+        "outcomes__sources",
+        "references",
+        models.Prefetch("supported_approvals", approvals.prefetch_related("designations", "companion_diagnostics")),
+        "literature_searches",
+    )
 
 
 class TrialDrug(models.Model):

@@ -18,7 +18,7 @@ from .approval import (
     validate_companion_diagnostics,
 )
 from .diagnostic import CompanionDiagnostic, CompanionDiagnosticQuerySet
-from .drug import Drug, DrugQuerySet, FdaWatchRun, Target, validate_string_list
+from .drug import Drug, DrugQuerySet, FdaWatchRun, Target, drug_detail_lookups, validate_string_list
 from .event import RegulatoryEvent, RegulatoryEventQuerySet
 from .label import Label, LabelQuerySet, LabelWarning
 from .product import Product, ProductQuerySet
@@ -42,6 +42,7 @@ __all__ = [
     "RegulatoryEvent",
     "RegulatoryEventQuerySet",
     "Target",
+    "drug_detail_lookups",
     "validate_companion_diagnostics",
     "validate_string_list",
 ]

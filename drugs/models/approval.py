@@ -80,6 +80,14 @@ class ApprovalQuerySet(models.QuerySet):
             "pivotal_trials", "designations", "companion_diagnostics"
         )
 
+    def for_table_rows(self) -> ApprovalQuerySet:
+        """Everything a row of the approvals table (`includes/_approval_row.html`) and its dot on the timeline show:
+        drug, product, designations, companion diagnostics, pivotal trials with their primary results, references.
+        drugs.views.approval_rows fetches it only for the rows not rendered since the last edit."""
+        return self.select_related("drug", "product").prefetch_related(
+            "designations", "companion_diagnostics", *pivotal_results_lookups()
+        )
+
     def for_api(self) -> ApprovalQuerySet:
         """Everything the API shows for an approval, in a constant number of queries; pivotal trials and references
         in plain lists (`prefetch_listed`)."""
@@ -205,11 +213,17 @@ class ApprovalQuerySet(models.QuerySet):
         ]
 
     def with_pivotal_results(self) -> ApprovalQuerySet:
-        """Also fetch the pivotal trials' outcomes with their sources and the approval's references, so a table can
-        show the result behind each approval and flag a retracted source."""
-        return self.prefetch_related(
-            "pivotal_trials__outcomes__references", "pivotal_trials__outcomes__sources", "references"
-        )
+        """Also fetch the pivotal trials' primary outcomes with their sources and the approval's references, so a
+        table can show the result behind each approval and flag a retracted source."""
+        return self.prefetch_related(*pivotal_results_lookups())
+
+
+def pivotal_results_lookups() -> list[str | models.Prefetch]:
+    """The pivotal trials with their primary outcomes and those outcomes' sources (the rest of a trial's outcomes
+    are not shown beside an approval), and the approval's references."""
+    # The trial model through the relation: drugs does not import trials (the app below it).
+    trial_model = Approval._meta.get_field("pivotal_trials").related_model
+    return ["pivotal_trials", trial_model.prefetch_primary_outcomes("pivotal_trials"), "references"]
 
 
 class Approval(TimestampedModel):

@@ -227,26 +227,8 @@ class DrugQuerySet(models.QuerySet):
         )
 
     def for_detail(self) -> DrugQuerySet:
-        """Everything a drug's page shows: approvals with their products, designations, companion diagnostics,
-        pivotal trials and results; its brands, labels with their warnings and regulatory events; the trials it is
-        studied in with their outcomes, components, biosimilars and references, in a constant number of queries."""
-        return self.select_related("biosimilar_of", "last_reviewed_by").prefetch_related(
-            "targets",
-            "components",
-            "biosimilars",
-            prefetch_joined(Drug, "approvals", "product"),
-            "approvals__designations",
-            "approvals__companion_diagnostics",
-            "approvals__pivotal_trials__outcomes__references",
-            "approvals__pivotal_trials__outcomes__sources",
-            "approvals__references",
-            "products",
-            prefetch_joined(Drug, "labels", "product", then=("warnings",)),
-            prefetch_joined(Drug, "events", "product"),
-            "literature_searches",
-            prefetch_joined(Drug, "trial_roles", "trial", then=("trial__outcomes__sources",)),
-            "references",
-        )
+        """Everything a drug's page shows (`drug_detail_lookups()`), in a constant number of queries."""
+        return self.select_related("biosimilar_of", "last_reviewed_by").prefetch_related(*drug_detail_lookups())
 
     def by_class(self) -> DrugQuerySet:
         """Ordered by drug class in the order the classes are listed in `DrugClass`, then by name."""
@@ -256,6 +238,36 @@ class DrugQuerySet(models.QuerySet):
             output_field=models.IntegerField(),
         )
         return self.order_by(order, "name")
+
+
+def drug_detail_lookups() -> tuple[str | models.Prefetch, ...]:
+    """
+    What a drug's page shows beyond the drug itself: who reviewed it, what it is a biosimilar of, its targets,
+    components and biosimilars; approvals (what their table rows show is fetched by drugs.views.approval_rows, for
+    the rows not rendered since the last edit); brands, labels with their warnings and regulatory events; the trials
+    it is studied in with their primary results; references. A function, so each use gets Prefetch objects of its
+    own.
+    """
+    # The trial models through the relation: drugs does not import trials (the app below it).
+    role_model = Drug._meta.get_field("trial_roles").related_model
+    trial_model = role_model._meta.get_field("trial").related_model
+    # A trial's card shows its names, phase, status, HER2 category and title: not the forty columns of its record.
+    card = ("acronym", "nct_id", "slug", "phase", "status", "her2_category", "title")
+    roles = role_model.objects.select_related("trial").only("role", "drug", *(f"trial__{name}" for name in card))
+    return (
+        "biosimilar_of",
+        "last_reviewed_by",
+        "targets",
+        "components",
+        "biosimilars",
+        "approvals",
+        "products",
+        prefetch_joined(Drug, "labels", "product", then=("warnings",)),
+        prefetch_joined(Drug, "events", "product"),
+        "literature_searches",
+        models.Prefetch("trial_roles", roles.prefetch_related(trial_model.prefetch_primary_outcomes("trial"))),
+        "references",
+    )
 
 
 class Drug(TimestampedModel, ReviewedModel):
