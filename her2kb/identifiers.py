@@ -5,6 +5,7 @@ RxNorm, HGNC, NCBI Gene, NCT, PMID, PMCID and DOI. Models, templates, JSON-LD an
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 RESOLVERS: dict[str, tuple[str, str]] = {
@@ -26,13 +27,22 @@ RESOLVERS: dict[str, tuple[str, str]] = {
 SAFE_CHARACTERS = {"doi": "/():;", "hgnc": ":"}
 
 
+# What `quote` leaves as it is whatever `safe` says (urllib.parse's always-safe characters), per scheme with its own
+# safe characters: an identifier made of these alone is its own quoted form.
+_UNQUOTED = {
+    scheme: re.compile(rf"[A-Za-z0-9_.~{re.escape(SAFE_CHARACTERS.get(scheme, ''))}-]+\Z") for scheme in RESOLVERS
+}
+
+
 def identifier_url(scheme: str, value: object) -> str:
     """The resolver URL of `value` in `scheme` (a key of RESOLVERS), or "" when there is no value.
     Quoted: identifiers are curated text, and a stray character must not break out of the URL."""
     text = str(value).strip() if value is not None else ""
     if not text:
         return ""
-    return RESOLVERS[scheme][1].format(quote(text, safe=SAFE_CHARACTERS.get(scheme, "")))
+    if not _UNQUOTED[scheme].match(text):  # most are plain (a PMID, a DOI): quoting them would give them back
+        text = quote(text, safe=SAFE_CHARACTERS.get(scheme, ""))
+    return RESOLVERS[scheme][1].format(text)
 
 
 def identifier_links(pairs: list[tuple[str, object]]) -> list[tuple[str, str, str]]:

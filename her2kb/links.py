@@ -10,7 +10,10 @@ goes through `reverse()` itself.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, reverse
@@ -22,6 +25,20 @@ PLAIN_IDENTIFIER = re.compile(r"[-A-Za-z0-9_]+\Z")
 PLACEHOLDERS = ("her2kbplaceholder", "987654321")
 
 _templates: dict[tuple, tuple[str, str] | None] = {}
+# The script prefix as read once by `script_prefix_read_once`, else None (read it per link).
+_script_prefix: ContextVar[str | None] = ContextVar("her2kb_script_prefix", default=None)
+
+
+@contextlib.contextmanager
+def script_prefix_read_once() -> Iterator[None]:
+    """Within the block, `link()` reads the script prefix once instead of per link: Django keeps it in an asgiref
+    Local, whose every read costs about as much as the rest of a link (the bulk export writes a million links).
+    It is set once per request, before the view runs, so it does not change within a block."""
+    token = _script_prefix.set(get_script_prefix())
+    try:
+        yield
+    finally:
+        _script_prefix.reset(token)
 
 
 def link(view_name: str, kwarg: str, value: object) -> str:
@@ -30,7 +47,7 @@ def link(view_name: str, kwarg: str, value: object) -> str:
     if PLAIN_IDENTIFIER.match(text):
         # The script prefix (a site served under a path) is part of every reversed URL. Per-request URLconfs
         # (`request.urlconf`) are not used by this site.
-        key = (view_name, kwarg, get_script_prefix())
+        key = (view_name, kwarg, _script_prefix.get() or get_script_prefix())
         try:
             template = _templates[key]
         except KeyError:

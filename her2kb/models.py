@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.urls import reverse
 from django.utils import timezone
 
@@ -309,3 +309,43 @@ def prefetch_joined(
 def value_list(values: str | Iterable[str]) -> list[str]:
     """One value or several, as a list: queryset methods that filters call with a list also take a single value."""
     return [values] if isinstance(values, str) else list(values)
+
+
+def bulk_update_rows(objs: list[models.Model], fields: Iterable[str], *, batch_size: int = 500) -> None:
+    """
+    Write `fields` of `objs` (instances of one model, already in the table) to their rows: what `bulk_update` does,
+    in one `UPDATE … FROM (VALUES …)` per batch on PostgreSQL.
+
+    `bulk_update` spells each batch as one CASE WHEN per field with a branch per row, built and compiled in Python:
+    for the PubMed sync's batches (200 references × 25 fields) that took over a second per batch, three times the
+    rate limit's slot between two requests. A VALUES list costs a parameter per value. Other databases (SQLite, in
+    development) keep `bulk_update`. Like it, this sets no auto_now field: set `updated_at` yourself.
+    """
+    objs = list(objs)
+    if not objs:
+        return
+    model = type(objs[0])
+    manager = model._default_manager
+    connection = connections[manager.db]
+    if connection.vendor != "postgresql":
+        manager.bulk_update(objs, list(fields), batch_size=batch_size)
+        return
+    meta, quote = model._meta, connection.ops.quote_name
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    # Each value cast to its column's type: a VALUES list has no column types of its own (a NULL would be text).
+    row = "(" + ", ".join(f"CAST(%s AS {column.db_type(connection)})" for column in columns) + ")"
+    names = ", ".join(quote(column.column) for column in columns)
+    assignments = ", ".join(f"{quote(column.column)} = v.{quote(column.column)}" for column in columns[1:])
+    table, key = quote(meta.db_table), quote(meta.pk.column)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), batch_size):
+            batch = objs[start : start + batch_size]
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row] * len(batch))}) AS v ({names}) "
+                f"WHERE {table}.{key} = v.{key}",
+                [
+                    column.get_db_prep_save(getattr(obj, column.attname), connection)
+                    for obj in batch
+                    for column in columns
+                ],
+            )

@@ -137,10 +137,15 @@ CITATION_KEY_SMALL_WORDS = frozenset(
 )
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
 def _ascii_words(text: str) -> list[str]:
     """The words of `text` in lower-case ASCII (accents dropped: Müller → muller)."""
-    plain = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii")
-    return [word.lower() for word in re.findall(r"[A-Za-z0-9]+", plain)]
+    text = text or ""
+    # Most titles are ASCII already: decomposing them would change nothing (and costs more than the rest here).
+    plain = text if text.isascii() else unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _WORD.findall(plain.lower())
 
 
 class Reference(TimestampedModel):

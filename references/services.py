@@ -18,6 +18,7 @@ import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,6 +37,7 @@ from her2kb.inbox import (
     report_findings,
     trial_publication_key,
 )
+from her2kb.models import bulk_update_rows
 from her2kb.upstream import UpstreamError
 from her2kb.validators import validate_pmid
 from trials.choices import DrugRole
@@ -43,7 +45,7 @@ from trials.models import Trial, TrialDrug
 
 from .choices import SearchKind, SyncStatus
 from .models import LiteratureSearch, LiteratureWatchRun, Reference, SyncRun
-from .pubmed import EutilsClient, PubMedRecord, client_from_settings
+from .pubmed import EutilsClient, FetchResult, PubMedRecord, client_from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -129,20 +131,17 @@ def _apply_batch(records: Sequence[PubMedRecord], now: datetime.datetime) -> Bat
             if candidate.is_retracted and not was_retracted:
                 newly_retracted.append(record.pmid)
 
+    # The whole batch in a few statements: one INSERT (and one for its history rows) for the new records, one
+    # UPDATE (and one history INSERT) for the changed ones, one UPDATE for the rest.
     if to_create:
         bulk_create_with_history(to_create, Reference, batch_size=500, default_change_reason=CHANGE_REASON)
     if to_update:
-        bulk_update_with_history(
-            to_update,
-            Reference,
-            [*fields, *SYNC_STATE_FIELDS, "updated_at"],
-            batch_size=500,
-            default_change_reason=CHANGE_REASON,
-        )
-    # Unchanged records only get their sync bookkeeping touched: no history row, no updated_at change, and one
-    # UPDATE per 500 rows rather than one per record.
+        bulk_update_rows(to_update, [*fields, *SYNC_STATE_FIELDS, "updated_at"])
+        # No fields: simple-history's helper then only writes the history rows, one per record, in bulk.
+        bulk_update_with_history(to_update, Reference, [], batch_size=500, default_change_reason=CHANGE_REASON)
+    # Unchanged records only get their sync bookkeeping touched: no history row, no updated_at change.
     if unchanged:
-        Reference.objects.bulk_update(unchanged, list(SYNC_STATE_FIELDS), batch_size=500)
+        bulk_update_rows(unchanged, SYNC_STATE_FIELDS)
     return BatchOutcome(
         created=[r.pmid for r in to_create],
         updated=[r.pmid for r in to_update],
@@ -156,6 +155,51 @@ def _mark(pmids: Sequence[str], status: str, error: str) -> None:
     """Record a failure or absence on references we already have; never create a row for one."""
     if pmids:
         Reference.objects.filter(pmid__in=pmids).update(sync_status=status, sync_error=error[:2000])
+
+
+def _count_failed_batch(run: SyncRun, batch: list[str], error: UpstreamError) -> None:
+    """A batch PubMed did not answer (after the client's retries): nothing written, its PMIDs failed and still due."""
+    run.count_requests(error.requests_made)
+    run.failed += len(batch)
+    run.failed_pmids.extend(batch)
+    run.errors.append(f"PMIDs {batch[0]}…{batch[-1]} ({len(batch)}): {error}")
+    _mark(batch, SyncStatus.FAILED, str(error))
+    logger.error("PubMed sync #%s: batch of %d failed: %s", run.pk, len(batch), error)
+
+
+def _store_batch(run: SyncRun, batch: list[str], result: FetchResult) -> None:
+    """Write what PubMed returned for one batch, in one transaction, and count it."""
+    run.count_requests(result.requests_made, result.retries)
+    outcome = None
+    for _ in range(2):  # a second pass if a concurrent worker created one of these PMIDs first
+        try:
+            with transaction.atomic():
+                outcome = _apply_batch(result.records, timezone.now())
+            break
+        except IntegrityError as error:
+            logger.warning("PubMed sync #%s: concurrent insert, re-reading the batch (%s)", run.pk, error)
+    if outcome is None:
+        run.failed += len(result.records)
+        run.failed_pmids.extend(r.pmid for r in result.records)
+        run.errors.append(f"PMIDs {batch[0]}…{batch[-1]}: could not be stored after a concurrent insert")
+    else:
+        run.created += len(outcome.created)
+        run.updated += len(outcome.updated)
+        run.unchanged += len(outcome.unchanged)
+        run.retractions_found += len(outcome.newly_retracted)
+        run.retracted_pmids.extend(outcome.newly_retracted)
+        for pmid, why in outcome.invalid.items():
+            run.failed += 1
+            run.failed_pmids.append(pmid)
+            run.errors.append(f"PMID {pmid}: PubMed's record does not fit the model: {why}")
+            _mark([pmid], SyncStatus.FAILED, f"PubMed's record does not fit the model: {why}")
+        for pmid in outcome.newly_retracted:
+            logger.warning("PubMed sync #%s: PMID %s is now flagged as retracted", run.pk, pmid)
+    not_returned = result.missing_pmids + result.unsupported_pmids
+    run.missing += len(not_returned)
+    run.missing_pmids.extend(not_returned)
+    _mark(result.missing_pmids, SyncStatus.MISSING, "PubMed did not return this PMID.")
+    _mark(result.unsupported_pmids, SyncStatus.MISSING, "PubMed returned a book record, not an article.")
 
 
 def references_sync_from_pubmed(
@@ -178,62 +222,35 @@ def references_sync_from_pubmed(
     run = SyncRun.start(trigger=trigger, requested=len(wanted))
     logger.info("PubMed sync #%s started: %d PMIDs (%s)", run.pk, len(wanted), trigger)
 
+    batches = [wanted[start : start + batch_size] for start in range(0, len(wanted), batch_size)]
     start, checkpoint = 0, run.checkpoint()
-    try:
-        for start in range(0, len(wanted), batch_size):
-            batch = wanted[start : start + batch_size]
-            checkpoint = run.checkpoint()
-            try:
-                result = client.efetch(batch)
-            except UpstreamError as error:
-                run.count_requests(error.requests_made)
-                run.failed += len(batch)
-                run.failed_pmids.extend(batch)
-                run.errors.append(f"PMIDs {batch[0]}…{batch[-1]} ({len(batch)}): {error}")
-                _mark(batch, SyncStatus.FAILED, str(error))
-                logger.error("PubMed sync #%s: batch of %d failed: %s", run.pk, len(batch), error)
-            else:
-                run.count_requests(result.requests_made, result.retries)
-                outcome = None
-                for _ in range(2):  # a second pass if a concurrent worker created one of these PMIDs first
-                    try:
-                        with transaction.atomic():
-                            outcome = _apply_batch(result.records, timezone.now())
-                        break
-                    except IntegrityError as error:
-                        logger.warning("PubMed sync #%s: concurrent insert, re-reading the batch (%s)", run.pk, error)
-                if outcome is None:
-                    run.failed += len(result.records)
-                    run.failed_pmids.extend(r.pmid for r in result.records)
-                    run.errors.append(f"PMIDs {batch[0]}…{batch[-1]}: could not be stored after a concurrent insert")
+    # The next batch is fetched while this one is written: the rate limit's wait and PubMed's answer overlap the
+    # database's work instead of adding to it. Each batch is still written alone, in its own transaction.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pubmed-sync-fetch") as fetcher:
+        try:
+            fetching = fetcher.submit(client.efetch, batches[0]) if batches else None
+            for number, batch in enumerate(batches):
+                start, checkpoint = number * batch_size, run.checkpoint()
+                try:
+                    result, failure = fetching.result(), None
+                except UpstreamError as error:
+                    result, failure = None, error
+                fetching = fetcher.submit(client.efetch, batches[number + 1]) if number + 1 < len(batches) else None
+                if failure is not None:
+                    _count_failed_batch(run, batch, failure)
                 else:
-                    run.created += len(outcome.created)
-                    run.updated += len(outcome.updated)
-                    run.unchanged += len(outcome.unchanged)
-                    run.retractions_found += len(outcome.newly_retracted)
-                    run.retracted_pmids.extend(outcome.newly_retracted)
-                    for pmid, why in outcome.invalid.items():
-                        run.failed += 1
-                        run.failed_pmids.append(pmid)
-                        run.errors.append(f"PMID {pmid}: PubMed's record does not fit the model: {why}")
-                        _mark([pmid], SyncStatus.FAILED, f"PubMed's record does not fit the model: {why}")
-                    for pmid in outcome.newly_retracted:
-                        logger.warning("PubMed sync #%s: PMID %s is now flagged as retracted", run.pk, pmid)
-                not_returned = result.missing_pmids + result.unsupported_pmids
-                run.missing += len(not_returned)
-                run.missing_pmids.extend(not_returned)
-                _mark(result.missing_pmids, SyncStatus.MISSING, "PubMed did not return this PMID.")
-                _mark(result.unsupported_pmids, SyncStatus.MISSING, "PubMed returned a book record, not an article.")
-            run.save()
-            if progress:
-                progress(len(batch))
-    except Exception as error:
-        # Anything unforeseen (the database, Redis behind the limiter...) still closes the run with a reason, and
-        # every PMID it had not finished (the broken batch's included, its partial counts undone) counted as due.
-        run.rewind(checkpoint)
-        run.still_due_pmids = wanted[start:]
-        run.abort(error, still_due=len(run.still_due_pmids))
-        raise
+                    _store_batch(run, batch, result)
+                run.save()
+                if progress:
+                    progress(len(batch))
+        except Exception as error:
+            # Anything unforeseen (the database, Redis behind the limiter...) still closes the run with a reason,
+            # and every PMID it had not finished (the broken batch's included, its partial counts undone; the next
+            # batch's even if it was fetched already) counted as due.
+            run.rewind(checkpoint)
+            run.still_due_pmids = wanted[start:]
+            run.abort(error, still_due=len(run.still_due_pmids))
+            raise
 
     run.finish()
     logger.info("PubMed sync #%s %s: %s", run.pk, run.status, run.summary)

@@ -79,3 +79,32 @@ def test_stale_selects_never_synced_and_old_syncs():
     ReferenceFactory(last_synced_at=datetime.datetime.now(datetime.UTC))
     stale = Reference.objects.stale(older_than=datetime.timedelta(days=30))
     assert set(stale) == {never, old}
+
+
+def test_bulk_update_rows_writes_what_bulk_update_writes():
+    """The sync's bulk UPDATE (her2kb.models.bulk_update_rows; a VALUES list on PostgreSQL): every kind of field the
+    sync writes, nulls and "" included, read back as bulk_update would leave them; other fields untouched."""
+    from her2kb.models import bulk_update_rows
+
+    references = ReferenceFactory.create_batch(3, curator_note="Curated: untouched")
+    changes = [
+        {"title": "Ünïcode – title", "authors": [{"last_name": "Müller", "initials": "K"}], "pub_year": 2021},
+        {"doi": "", "pub_month": None, "is_retracted": True, "retraction_notice_pmids": ["900000001"]},
+        {
+            "pubmed_revised_on": datetime.date(2024, 2, 29),
+            "last_synced_at": datetime.datetime(2024, 3, 1, 12, 30, tzinfo=datetime.UTC),
+        },
+    ]
+    for reference, change in zip(references, changes, strict=True):
+        for name, value in change.items():
+            setattr(reference, name, value)
+        reference.curator_note = "Changed in memory only"
+    fields = sorted({name for change in changes for name in change})
+    bulk_update_rows(references, fields, batch_size=2)
+    stored = {r.pk: r for r in Reference.objects.filter(pk__in=[r.pk for r in references])}
+    for reference in references:
+        assert {name: getattr(stored[reference.pk], name) for name in fields} == {
+            name: getattr(reference, name) for name in fields
+        }
+        assert stored[reference.pk].curator_note == "Curated: untouched"
+    bulk_update_rows([], fields)  # nothing to write: no statement

@@ -286,6 +286,42 @@ def test_redis_going_away_mid_run_leaves_every_pmid_done_failed_or_still_due(pub
     assert not Reference.objects.filter(pmid__in=run.still_due_pmids).exists()  # nothing half-written
 
 
+@pytest.mark.parametrize("existing", [False, True], ids=["new records", "changed records"])
+def test_a_failure_halfway_through_writing_a_batch_leaves_none_of_it(pubmed_settings, monkeypatch, existing):
+    """The second batch's rows are written (INSERT or UPDATE), then its history rows fail: the batch's transaction
+    takes the rows back with it, so no record carries values its history does not show."""
+    from simple_history.manager import HistoryManager
+
+    pmids = fake_pmids(10)
+    pubmed_settings.PUBMED_BATCH_SIZE = 5
+    if existing:
+        for pmid in pmids[5:]:
+            ReferenceFactory(pmid=pmid, title=f"Stored before the sync {pmid}")
+    second = Reference.objects.filter(pmid__in=pmids[5:])
+    before = {r.pmid: (r.title, r.updated_at, r.history.count()) for r in second}
+    real_history = HistoryManager.bulk_history_create
+    batches = []
+
+    def history_of_the_second_batch_fails(manager, objs, *args, **kwargs):
+        batches.append([obj.pmid for obj in objs])
+        if len(batches) == 2:
+            assert second.filter(last_synced_at__isnull=False).count() == 5  # the rows are written already
+            raise RuntimeError("disk full (simulated)")
+        return real_history(manager, objs, *args, **kwargs)
+
+    monkeypatch.setattr(HistoryManager, "bulk_history_create", history_of_the_second_batch_fails)
+    with pytest.raises(RuntimeError, match="disk full"):
+        references_sync_from_pubmed(pmids=pmids)
+    assert batches == [pmids[:5], pmids[5:]]
+    run = SyncRun.objects.get()
+    assert run.status == SyncRunStatus.FAILED and (run.created, run.updated) == (5, 0)
+    assert run.still_due_pmids == pmids[5:]
+    # Each as it was (values, updated_at, history), or not there at all.
+    assert {r.pmid: (r.title, r.updated_at, r.history.count()) for r in second} == before
+    assert second.exists() == existing
+    assert not Reference.history.filter(pmid__in=pmids[5:], history_change_reason="PubMed sync").exists()
+
+
 def test_a_run_whose_worker_was_lost_is_failed_at_the_next_start_with_its_reason(pubmed_settings, settings):
     settings.SYNC_RUN_STALLED_AFTER_SECONDS = 600
     lost = SyncRun.objects.create(requested=46, created=15)  # its worker was killed after three batches
