@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -415,3 +416,19 @@ def test_relation_rows_out_of_the_records_order_fail_the_build_instead_of_going_
     reversed_trials = Trial.objects.for_api().order_by("-pk")  # not the order the relations' rows follow
     with pytest.raises(RuntimeError, match="did not come in the order of their records"):
         list(export_rows.records("trials", reversed_trials))
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="per-thread priorities are Linux's")
+def test_the_build_thread_yields_the_cpu_and_leaves_the_others_as_they_were():
+    main_before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen = {}
+
+    def build_like_the_thread() -> None:
+        exports.yield_cpu_to_requests()
+        seen["build"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    thread = threading.Thread(target=build_like_the_thread)
+    thread.start()
+    thread.join()
+    assert seen["build"] >= exports.BUILD_NICENESS
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == main_before
