@@ -12,8 +12,8 @@ join). A constant number of queries, no keys sent back to the database, memory b
 The records are still model instances, with their relations where the serializers and the models' properties look
 for them (`listed_<relation>`, the related manager's prefetch cache, the foreign key's cache), so the endpoints'
 own serializers render them and the file stays what the endpoints show. Related records are read with the fields
-their summaries show (`SHOWN`); a field left out would be read by Django, one query per record, which the export's
-constant-query test notices.
+their summaries show (each model's SUMMARY_FIELDS, as `prefetch_listed` reads them); a field left out would be read
+by Django, one query per record, which the export's constant-query test notices.
 
 Each list's order ends with its primary key, so it is total: the relations' queries can follow it exactly, and two
 builds of the same data write the same bytes.
@@ -31,36 +31,11 @@ from django.db.models.functions import Cast
 
 from drugs.models import (
     Approval,
-    ApprovalDesignation,
-    CompanionDiagnostic,
     Drug,
-    Label,
-    Product,
-    RegulatoryEvent,
-    Target,
 )
 from her2kb.models import listed
 from references.models import Reference
-from trials.models import Outcome, OutcomeSource, Trial, TrialDrug
-
-# What the serializers show of a record inside another one (its summary): the fields read for related records.
-SHOWN: dict[type[models.Model], tuple[str, ...]] = {
-    Drug: ("slug", "name", "drug_class"),
-    Trial: ("nct_id", "slug", "acronym"),
-    Product: ("slug", "brand_name", "agency", "drug"),
-    # A reference's summary is its citation.
-    Reference: ("pmid", "authors", "authors_complete", "journal", "journal_iso", "pub_year", "pub_date_text")
-    + ("volume", "issue", "pages"),
-    Outcome: ("endpoint", "endpoint_label", "is_primary", "population", "analysis", "trial"),
-    Approval: ("agency", "date", "approval_type", "tumour_type", "her2_category", "setting", "drug"),
-    TrialDrug: ("role", "trial", "drug"),
-    ApprovalDesignation: ("designation", "source", "approval"),
-    CompanionDiagnostic: ("slug", "name", "agency", "decision_number", "date", "scoring_rule"),
-    OutcomeSource: ("kind", "url", "title", "section", "meeting", "abstract_number", "doi", "outcome"),
-    Target: ("symbol",),
-    Label: ("agency", "document", "url", "revised", "drug"),
-    RegulatoryEvent: ("agency", "date", "event_type", "drug"),
-}
+from trials.models import Outcome, Trial
 
 Ordering = Callable[[str], list[str | OrderBy]]
 # Rows fetched from the database at a time, per query.
@@ -193,11 +168,9 @@ class _Reader:
         self.joined: list[tuple[str, str, _Reader]] = []
         for foreign_key in joined:
             target = model._meta.get_field(foreign_key.name)
+            then = tuple(Joined(name) for name in foreign_key.then)
             reader = _Reader(
-                target.related_model,
-                _shown_columns(target.related_model),
-                tuple(Joined(name) for name in foreign_key.then),
-                f"{prefix}{foreign_key.name}__",
+                target.related_model, _shown_columns(target.related_model, then), then, f"{prefix}{foreign_key.name}__"
             )
             self.joined.append((foreign_key.name, target.attname, reader))
             self.columns += reader.columns
@@ -217,10 +190,10 @@ class _Reader:
         return instance
 
 
-def _shown_columns(model: type[models.Model]) -> list[str]:
-    """The fields read for a related record of `model`: its key and the fields its summary shows."""
+def _shown_columns(model: type[models.Model], joined: tuple[Joined, ...] = ()) -> list[str]:
+    """The fields read for a related record of `model`: its key, what its summary shows, the joined foreign keys."""
     fields = [model._meta.pk.attname]
-    for name in SHOWN[model]:
+    for name in [*model.SUMMARY_FIELDS, *(foreign_key.name for foreign_key in joined)]:
         attname = model._meta.get_field(name).attname
         if attname not in fields:
             fields.append(attname)
@@ -247,13 +220,15 @@ class _Relation:
             queryset = through._default_manager.order_by(
                 *order(f"{own}__"), *meta_ordering(related_model)(f"{other}__")
             )
-            self.reader = _Reader(related_model, _shown_columns(related_model), relation.joined, f"{other}__")
+            self.reader = _Reader(
+                related_model, _shown_columns(related_model, relation.joined), relation.joined, f"{other}__"
+            )
             key = f"{own}_id"
         else:  # a reverse foreign key: the related rows point at the records
             own = rel.field.name
             self.cache_name = rel.cache_name
             queryset = related_model._default_manager.order_by(*order(f"{own}__"), *meta_ordering(related_model)(""))
-            self.reader = _Reader(related_model, _shown_columns(related_model), relation.joined)
+            self.reader = _Reader(related_model, _shown_columns(related_model, relation.joined), relation.joined)
             key = rel.field.attname
         self.listed = listed(relation.name)
         # The rows of the records listed only (the export lists whole tables: this costs a semi-join, no more).

@@ -269,9 +269,30 @@ def schedule_export_build() -> None:
 
 def _build_in_thread() -> None:
     try:
+        yield_cpu_to_requests()
         export_build()
     finally:
         connections.close_all()  # this thread's own database connections
+
+
+# The niceness the build runs at: on a machine whose cores it shares with the web workers, the requests served
+# meanwhile get the CPU first, so they take no longer than without a build.
+BUILD_NICENESS = 10
+
+
+def yield_cpu_to_requests() -> None:
+    """Lower the calling thread's CPU priority to BUILD_NICENESS (Linux gives each thread its own, and the threads
+    it starts, the gzip one, inherit it): the in-process build's thread, or the Celery worker that builds. Never
+    raised back (only root may): call it only from a thread that does background work. Elsewhere a no-op."""
+    if not hasattr(os, "setpriority"):
+        return
+    thread = threading.get_native_id()
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        if current < BUILD_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, thread, BUILD_NICENESS)
+    except OSError:  # not permitted here (a sandbox): build at the priority it has
+        pass
 
 
 def export_build() -> str:

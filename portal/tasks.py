@@ -7,14 +7,17 @@ from celery import shared_task
 
 from her2kb.models import fail_stalled_runs as fail_every_stalled_run
 
-from .exports import export_build
+from .exports import export_build, yield_cpu_to_requests
 from .vocabulary import vocabulary_rebuild_locked
 
 
-@shared_task(acks_late=True)
-def build_export(site: str | None = None) -> str:
+@shared_task(bind=True, acks_late=True)
+def build_export(self, site: str | None = None) -> str:
     """Write the bulk export of the dataset's current state; its file name. (`site` is ignored: tasks queued by
-    the previous code, which built one file per host, still run.)"""
+    the previous code, which built one file per host, still run.) A worker yields the CPU to the web workers from
+    then on: it only does background work. (Run eagerly, the caller's thread keeps its priority.)"""
+    if not self.request.is_eager:
+        yield_cpu_to_requests()
     return export_build()
 
 

@@ -592,6 +592,8 @@ class OutcomeSource(TimestampedModel):
     abstract_number = models.CharField(max_length=50, blank=True, help_text='e.g. "LBA1000".')
     doi = models.CharField("DOI", max_length=200, blank=True, validators=[validate_doi])
 
+    # What another record shows of this one (the API's summaries): all that the bulk export reads of it there.
+    SUMMARY_FIELDS = ("kind", "url", "title", "section", "meeting", "abstract_number", "doi")
     history = HistoricalRecords()
 
     class Meta:

@@ -425,6 +425,8 @@ class ApprovalDesignation(TimestampedModel):
         max_length=500, validators=[validate_source_url], help_text="The document that states the designation."
     )
 
+    # What another record shows of this one (the API's summaries): all that the bulk export reads of it there.
+    SUMMARY_FIELDS = ("designation", "source")
     history = HistoricalRecords()
 
     class Meta:

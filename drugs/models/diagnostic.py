@@ -59,6 +59,8 @@ class CompanionDiagnostic(TimestampedModel):
     sources = models.JSONField(default=list, validators=[validate_string_list])
     notes = models.TextField(blank=True)
 
+    # What another record shows of this one (the API's summaries): all that the bulk export reads of it there.
+    SUMMARY_FIELDS = ("slug", "name", "agency", "decision_number", "date", "scoring_rule")
     objects = CompanionDiagnosticQuerySet.as_manager()
     history = HistoricalRecords()
 

@@ -52,6 +52,8 @@ class Target(TimestampedModel):
     entrez_gene_id = models.PositiveIntegerField("Entrez Gene ID", null=True, blank=True)
     sources = models.JSONField(default=list, blank=True, validators=[validate_string_list])
 
+    # What another record shows of this one (the API's summaries): all that the bulk export reads of it there.
+    SUMMARY_FIELDS = ("symbol", "name", "gene_symbol", "hgnc_id", "entrez_gene_id")
     history = HistoricalRecords()
 
     class Meta:

@@ -33,6 +33,8 @@ class RegulatoryEvent(TimestampedModel):
     sources = models.JSONField(default=list, validators=[validate_string_list])
     notes = models.TextField(blank=True)
 
+    # What another record shows of this one (the API's summaries): all that the bulk export reads of it there.
+    SUMMARY_FIELDS = ("agency", "date", "event_type")
     objects = RegulatoryEventQuerySet.as_manager()
     history = HistoricalRecords()
 

@@ -57,6 +57,8 @@ class Label(TimestampedModel):
     sources = models.JSONField(default=list, validators=[validate_string_list])
     notes = models.TextField(blank=True)
 
+    # What another record shows of this one (the API's summaries): all that the bulk export reads of it there.
+    SUMMARY_FIELDS = ("agency", "document", "url", "revised")
     objects = LabelQuerySet.as_manager()
     history = HistoricalRecords()
 

@@ -2,20 +2,24 @@
 
 import gzip
 import json
+import os
 import threading
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework import renderers
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
+from curation.dataset import load_dataset
 from drugs.models import Drug, LabelWarning
 from drugs.tests.factories import DrugFactory
 from her2kb.api.caching import dataset_last_modified
-from portal import exports, tasks
+from portal import export_rows, exports, tasks
 from references.models import Reference
 from references.tests.factories import ReferenceFactory
 from testing.api_data import make_linked_dataset
@@ -381,3 +385,50 @@ def test_the_build_task_writes_the_current_state_and_releases_its_lock(exports_d
     assert json.loads(written.read_bytes())["drugs"][0]["url"].startswith("https://her2kb.example/api/v1/drugs/")
     assert tasks.build_export("https://queued-by-the-previous-code.example") == name  # nothing rewritten
     assert written.stat().st_mtime == export_files(exports_dir)[0].stat().st_mtime
+
+
+def test_the_long_lists_read_as_rows_are_byte_for_byte_what_the_serializers_render(api, monkeypatch):
+    """The export's fast path (portal/export_rows.py) against the endpoints' own querysets and serializers, over
+    the curated dataset and generated rows of every kind. Records whose orderings tie (two approvals of one drug
+    on one day) come by key in the export; the serializers' querysets are given the same last key here, so both
+    orders are total and the two documents can be compared byte for byte."""
+    load_dataset()
+    call_command(
+        "generate_bench_data", "--drugs=4", "--approvals=30", "--trials=40", "--outcomes=90", "--references=250"
+    )
+    for app in ("drugs", "trials", "references"):
+        for model in django_apps.get_app_config(app).get_models():
+            if model._meta.ordering and model._meta.ordering[-1] not in ("pk", "id"):
+                monkeypatch.setattr(model._meta, "ordering", [*model._meta.ordering, "pk"])
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 16)  # chunk boundaries inside every long list
+    body = export_body(api)
+    assert body == serialised_in_one_go()
+    document = json.loads(body)
+    for name in export_rows.LISTS:
+        assert len(document[name]) == exports.dataset_querysets()[name].count() > 16
+    assert any(reference["trials"] for reference in document["references"])
+    assert any(outcome["sources"] for outcome in document["outcomes"])
+
+
+def test_relation_rows_out_of_the_records_order_fail_the_build_instead_of_going_missing():
+    data = make_linked_dataset(3)
+    assert all(trial.references.exists() for trial in data.trials)
+    reversed_trials = Trial.objects.for_api().order_by("-pk")  # not the order the relations' rows follow
+    with pytest.raises(RuntimeError, match="did not come in the order of their records"):
+        list(export_rows.records("trials", reversed_trials))
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="per-thread priorities are Linux's")
+def test_the_build_thread_yields_the_cpu_and_leaves_the_others_as_they_were():
+    main_before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen = {}
+
+    def build_like_the_thread() -> None:
+        exports.yield_cpu_to_requests()
+        seen["build"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    thread = threading.Thread(target=build_like_the_thread)
+    thread.start()
+    thread.join()
+    assert seen["build"] >= exports.BUILD_NICENESS
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == main_before
