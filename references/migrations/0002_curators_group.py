@@ -18,9 +18,17 @@ def create_curators_group(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name=GROUP_NAME)
+    # Only the models this migration knows: permissions of later models (a sync run) may already exist when another
+    # app's later migration ran first, and are granted (or not) by the migration that brings their model.
+    known = [
+        f"{action}_{model._meta.model_name}"
+        for app_label in CURATED_APPS
+        for model in apps.get_app_config(app_label).get_models()
+        for action in ("view", "add", "change")
+    ]
     permissions = Permission.objects.filter(
         content_type__app_label__in=CURATED_APPS,
-        codename__regex=r"^(view|add|change)_",
+        codename__in=known,
     ).exclude(codename__regex=r"^(add|change)_historical")  # history is written by the system, not edited
     group.permissions.add(*permissions)
 
