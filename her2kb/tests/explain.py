@@ -22,7 +22,9 @@ def plan_in_index_order(queryset: QuerySet) -> str:
     rows in the order asked from an index that has that order, however few rows the test database holds, and
     sorts only when no index has it (a switched-off step is still used when nothing else can do).
     """
-    return plan_with_switches_off(queryset, ["enable_seqscan", "enable_bitmapscan", "enable_sort"])
+    return plan_with_switches_off(
+        queryset, ["enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"]
+    )
 
 
 def plan_without_seqscans(queryset: QuerySet, *, bitmap_scans_only: bool = False) -> str:
