@@ -295,8 +295,7 @@ EXPORTS_DIR = Path(env.str("EXPORTS_DIR", default=str(VAR_DIR / "exports")))
 # A new state's file is built in the background (a Celery task) while the previous file is served. With tasks
 # run in-process (no Redis: no worker) a thread beside the request builds it instead; under pytest the eager
 # task builds it at once, so tests see the new file.
-TASKS_IN_THREAD = CELERY_TASK_ALWAYS_EAGER and not TESTING
-EXPORT_BUILD_IN_THREAD = TASKS_IN_THREAD
+TASKS_IN_THREAD = CELERY_TASK_ALWAYS_EAGER and not TESTING  # her2kb.background.start_in_background
 # The same for the search vocabulary's rebuild (portal.vocabulary), queued once the request's transaction commits:
 # a test run inside a transaction that never commits rebuilds it itself when it needs the words.
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.utils.encoders import JSONEncoder
@@ -49,6 +49,7 @@ from drugs.api.serializers import (
 )
 from drugs.models import Approval, CompanionDiagnostic, Drug, Label, Product, RegulatoryEvent
 from her2kb.api.caching import DatasetState, code_version, dataset_state
+from her2kb.background import start_in_background
 from her2kb.links import script_prefix_read_once
 from references.api.serializers import ReferenceSerializer
 from references.models import Reference
@@ -260,19 +261,12 @@ def schedule_export_build() -> None:
 
     if not cache.add(BUILD_LOCK_KEY, True, timeout=BUILD_LOCK_SECONDS):
         return
-    if settings.EXPORT_BUILD_IN_THREAD:
-        # Tasks run in-process (no Redis, no worker): build beside the request, never inside it.
-        threading.Thread(target=_build_in_thread, name="her2kb-export-build", daemon=True).start()
-    else:
-        build_export.delay()
+    start_in_background(build_export, _build_at_low_priority, name="her2kb-export-build")
 
 
-def _build_in_thread() -> None:
-    try:
-        yield_cpu_to_requests()
-        export_build()
-    finally:
-        connections.close_all()  # this thread's own database connections
+def _build_at_low_priority() -> None:
+    yield_cpu_to_requests()
+    export_build()
 
 
 # The niceness the build runs at: on a machine whose cores it shares with the web workers, the requests served

@@ -15,15 +15,14 @@ from __future__ import annotations
 import logging
 import re
 import string
-import threading
 from collections import Counter
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, transaction
+from django.db import transaction
 
 from drugs.models import Approval, Drug
+from her2kb.background import start_in_background
 from her2kb.cache import data_version
 from her2kb.fulltext import query_words
 from references.models import Reference
@@ -85,19 +84,7 @@ def schedule_vocabulary_rebuild() -> None:
 def _start_rebuild() -> None:
     from .tasks import rebuild_search_vocabulary
 
-    if settings.TASKS_IN_THREAD:
-        threading.Thread(target=_rebuild_in_thread, name="her2kb-search-vocabulary", daemon=True).start()
-    else:
-        rebuild_search_vocabulary.delay()
-
-
-def _rebuild_in_thread() -> None:
-    try:
-        vocabulary_rebuild_locked()
-    except Exception:  # a thread's failure would go unseen: log it; the next search queues another
-        logger.exception("Rebuilding the search vocabulary failed")
-    finally:
-        connections.close_all()  # this thread's own database connections
+    start_in_background(rebuild_search_vocabulary, vocabulary_rebuild_locked, name="her2kb-search-vocabulary")
 
 
 def vocabulary_rebuild_locked() -> int:

@@ -359,7 +359,7 @@ def test_before_the_first_file_exists_the_answer_is_503_with_retry_after(api, ex
 
 
 def test_without_a_worker_a_thread_builds_beside_the_request(api, exports_dir, settings, monkeypatch):
-    settings.EXPORT_BUILD_IN_THREAD = True
+    settings.TASKS_IN_THREAD = True
     make_linked_dataset(1)
     release, started = threading.Event(), threading.Event()
 
