@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from her2kb.cache import data_version
 from her2kb.choices import SyncRunStatus, SyncTrigger
 from her2kb.tests.fake_upstream import gzip_bomb
 from references.choices import SyncStatus
@@ -110,6 +111,21 @@ def test_a_newly_retracted_paper_is_flagged_once(pubmed_settings, fake_eutils):
     assert list(Reference.objects.retracted().values_list("pmid", flat=True)) == ["800001"]
     again = references_sync_from_pubmed(pmids=fake_pmids(3))
     assert again.retractions_found == 0 and again.unchanged == 3
+
+
+def test_a_synced_batch_makes_cached_pages_and_answers_stale_even_when_nothing_but_the_check_date_changed(
+    pubmed_settings, fake_eutils
+):
+    # The batch is written in bulk (no model signals): a retraction, and "PubMed checked on", must show at once.
+    references_sync_from_pubmed(pmids=fake_pmids(2))
+    before_retraction = data_version()
+    fake_eutils.retract("800001")
+    references_sync_from_pubmed(pmids=fake_pmids(2))
+    before_recheck = data_version()
+    unchanged = references_sync_from_pubmed(pmids=fake_pmids(2))
+
+    assert unchanged.unchanged == 2
+    assert before_retraction != before_recheck != data_version()
 
 
 def test_missing_pmids_are_recorded_and_never_created(pubmed_settings, fake_eutils):
