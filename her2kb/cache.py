@@ -287,7 +287,19 @@ CODE_PACKAGES = ("her2kb", "drugs", "trials", "references", "curation", "portal"
 
 @functools.cache
 def site_code_version() -> str:
-    """A digest of the site's templates and Python code (tests and migrations aside), read once per process."""
+    """A digest of the site's templates and Python code (tests and migrations aside), read once per process: what
+    keys kept pieces and names export and download files, so a deploy never serves what the previous code made."""
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR)
+    digest = hashlib.sha256()
+    for path in site_code_paths():
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def site_code_paths() -> list[Path]:
+    """The files `site_code_version` reads."""
     from django.conf import settings
 
     root = Path(settings.BASE_DIR)
@@ -298,7 +310,4 @@ def site_code_version() -> str:
             for path in (root / package).rglob("*.py")
             if not {"tests", "migrations"} & set(path.relative_to(root).parts)
         )
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
+    return paths

@@ -48,8 +48,9 @@ from drugs.api.serializers import (
     RegulatoryEventSerializer,
 )
 from drugs.models import Approval, CompanionDiagnostic, Drug, Label, Product, RegulatoryEvent
-from her2kb.api.caching import DatasetState, code_version, dataset_state
+from her2kb.api.caching import DatasetState, dataset_state
 from her2kb.background import start_in_background
+from her2kb.cache import site_code_version
 from her2kb.links import script_prefix_read_once
 from references.api.serializers import ReferenceSerializer
 from references.models import Reference
@@ -146,7 +147,7 @@ class DatasetExport:
 
     def __init__(self, state: DatasetState | None = None) -> None:
         self.state = state or dataset_state()
-        fingerprint = f"{self.state.fingerprint}:{code_version()}:{settings.SITE_URL}"
+        fingerprint = f"{self.state.fingerprint}:{site_code_version()}:{settings.SITE_URL}"
         self.version = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
         self.file = ExportFile(Path(settings.EXPORTS_DIR) / export_file_name(self.version), self.version)
         self.path = self.file.path

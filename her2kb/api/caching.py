@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime
-import functools
 import hashlib
 import itertools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.apps import apps as django_apps
@@ -35,19 +33,6 @@ def dataset_state() -> DatasetState:
     """
     rows = _summary_rows(fingerprint=True)
     return DatasetState(_latest_update(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
-
-
-@functools.cache
-def code_version() -> str:
-    """A digest of the project's Python code: after a deploy that changes how records are serialised, files
-    written by the previous code must not be served. Read once per process."""
-    digest = hashlib.sha256()
-    root = Path(__file__).resolve().parents[2]  # the project: her2kb/api/caching.py
-    for package in ("her2kb", "drugs", "trials", "references"):
-        for path in sorted((root / package).rglob("*.py")):
-            if "tests" not in path.relative_to(root).parts:
-                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def dataset_last_modified() -> datetime.datetime | None:

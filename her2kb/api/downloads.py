@@ -9,7 +9,7 @@ as `render`), and the pieces go both to the client and to a temporary file, whic
 next request for the same list in the same state is a file read. A client that disconnects midway leaves no file.
 
 A file is named by the dataset's state (`dataset_state()`: any insert, update or delete changes it), the code
-(`code_version()`), SITE_URL and the request's path, query and format; files of earlier states are removed when
+(`site_code_version()`), SITE_URL and the request's path, query and format; files of earlier states are removed when
 a new one is written, and at most MAX_FILES stay. These downloads have their own, stricter rate
 (API_THROTTLE_RATE_DOWNLOAD, her2kb.api.throttling.DownloadRateThrottle).
 """
@@ -31,7 +31,9 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from rest_framework.request import Request
 
-from .caching import code_version, dataset_state, set_validators
+from her2kb.cache import site_code_version
+
+from .caching import dataset_state, set_validators
 
 CHUNK_SIZE = 1000
 # Files of the current state kept at once (one per distinct list and format asked for); the oldest go first.
@@ -48,7 +50,7 @@ def download_response(view: Any, request: Request, queryset: QuerySet) -> HttpRe
     """The whole of `queryset` in the request's file format: 304, the stored file, or streamed while stored."""
     renderer = request.accepted_renderer
     state = dataset_state()  # one query
-    version = hashlib.sha256(f"{state.fingerprint}:{code_version()}:{settings.SITE_URL}".encode()).hexdigest()[:16]
+    version = hashlib.sha256(f"{state.fingerprint}:{site_code_version()}:{settings.SITE_URL}".encode()).hexdigest()[:16]
     asked = f"{request.get_full_path()}\n{renderer.format}\n{request.accepted_media_type}"
     path = downloads_dir() / f"{version}-{hashlib.sha256(asked.encode()).hexdigest()[:32]}.{renderer.format}"
     etag = f'"{hashlib.sha256(path.name.encode()).hexdigest()[:32]}"'

@@ -432,3 +432,20 @@ def test_the_build_thread_yields_the_cpu_and_leaves_the_others_as_they_were():
     thread.join()
     assert seen["build"] >= exports.BUILD_NICENESS
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == main_before
+
+
+def test_a_deploy_that_changes_the_sites_code_names_a_new_export_file(exports_dir, monkeypatch):
+    # Any of the site's code (the export's own modules in portal/ too) shapes the file: the previous code's is stale.
+    from django.conf import settings as django_settings
+
+    from her2kb.cache import site_code_paths
+    from portal import exports
+
+    make_linked_dataset(1)
+    before = exports.DatasetExport()
+    monkeypatch.setattr(exports, "site_code_version", lambda: "the next deploy")
+
+    assert exports.DatasetExport().version != before.version
+    assert {"portal/exports.py", "portal/export_rows.py"} <= {
+        path.relative_to(django_settings.BASE_DIR).as_posix() for path in site_code_paths()
+    }
