@@ -211,6 +211,7 @@ def render(report: dict) -> str:
         f"{report['concurrency']} connections, {report['seconds_per_target']} s cached and "
         f"{report['cold_seconds_per_target']} s cold per target",
         "",
+        *busy_lines(report),
         *targets_table(report),
         "",
     ]
@@ -230,6 +231,20 @@ def render(report: dict) -> str:
     if watcher_lines:
         lines += ["", *watcher_lines]
     return "\n".join(lines) + "\n"
+
+
+def busy_lines(report: dict) -> list[str]:
+    """How busy the machine was as each phase began (run_bench.settle waits for under 20 %): the numbers of a phase
+    that began on a busy machine are not the code's alone."""
+    readings = [
+        f"{scale} {phase} {measured[key]:.0%}"
+        for scale, measured in report["scales"].items()
+        for phase, key in (("cached", "busy_before_cached"), ("cold", "busy_before_cold"))
+        if measured.get(key) is not None
+    ]
+    if not readings:
+        return []
+    return [f"CPU in use as each phase began (waited for under 20 %): {', '.join(readings)}.", ""]
 
 
 def watchers_lines(report: dict) -> list[str]:

@@ -245,6 +245,51 @@ def interleaved(mixes: dict[str, list[str]]) -> list[str]:
     return [urls[i] for i in range(longest) for urls in mixes.values() if i < len(urls)]
 
 
+def cpu_busy_fraction(seconds: float = 2.0) -> float:
+    """How busy the machine's CPUs were over the next `seconds` (Linux /proc/stat; 0 elsewhere)."""
+
+    def times() -> tuple[int, int]:
+        try:
+            fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        except OSError:
+            return 0, 0
+        return sum(fields), fields[3] + fields[4]  # all, idle + iowait
+
+    total_before, idle_before = times()
+    time.sleep(seconds)
+    total_after, idle_after = times()
+    total = total_after - total_before
+    return 1 - (idle_after - idle_before) / total if total else 0.0
+
+
+def settle(*, timeout: float = 180.0) -> float:
+    """
+    Wait until the machine is quiet (under a fifth of its CPU busy, the database's checkpoint written) before a
+    measurement, so that one target does not pay for work another left behind; the busy fraction it ended at.
+
+    Work a data change leaves: the search vocabulary's rebuild is done here, in the foreground (a production worker
+    does it once after each change); Celery tasks queued while no worker ran (the cold server has none) are purged,
+    so the next phase's worker does not spend its first minute on them.
+    """
+    if os.environ.get("REDIS_URL"):
+        subprocess.run(
+            [PYTHON, "-m", "celery", "-A", "her2kb", "purge", "-f"], cwd=ROOT, env=production_env(), capture_output=True
+        )
+    manage("shell", "-c", "from portal.vocabulary import vocabulary_rebuild; vocabulary_rebuild()", capture=True)
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        manage(
+            "shell", "-c", "from django.db import connection; connection.cursor().execute('CHECKPOINT')", capture=True
+        )
+    deadline, busy = time.monotonic() + timeout, 1.0
+    while time.monotonic() < deadline:
+        busy = cpu_busy_fraction()
+        if busy < 0.2:
+            break
+    else:
+        print(f"  (the machine stayed busy: {busy:.0%} of its CPU in use when measuring began)")
+    return round(busy, 3)
+
+
 def measure_scale(scale: str, options: argparse.Namespace, report: dict) -> dict:
     """Generate the data of one scale and measure every target cached and cold, the export and a load run."""
     measured: dict = {"sizes": {name: int(count * goals.SCALES[scale]) for name, count in FULL_SIZES.items()}}
@@ -255,6 +300,7 @@ def measure_scale(scale: str, options: argparse.Namespace, report: dict) -> dict
     seconds, cold_seconds = report["seconds_per_target"], report["cold_seconds_per_target"]
     mixes = json.loads(manage("bench_cold_urls", "--count", str(options.cold_urls), capture=True).stdout)
     results: dict[str, dict] = {}
+    measured["busy_before_cached"] = settle()
     with tempfile.TemporaryDirectory() as scratch:
         print(f"[{scale}] Cached: each target's URL again and again ({options.connections} connections, {seconds} s)")
         with celery_worker(), serving(options.workers) as (base, server):
@@ -270,6 +316,7 @@ def measure_scale(scale: str, options: argparse.Namespace, report: dict) -> dict
                 result["cached"]["ratio_to_healthz"] = round(result["cached"]["rps"] / floor, 3) if floor else None
             measured["export"] = measure_export(base, server, small=options.small)
 
+        measured["busy_before_cold"] = settle()
         print(
             f"[{scale}] Cold: distinct URLs, response caches off ({options.connections} connections, {cold_seconds} s)"
         )

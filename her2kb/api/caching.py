@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.utils.http import http_date
 from rest_framework.request import Request
 
-from her2kb.cache import cached_for_data_version, data_version
+from her2kb.cache import cached_for_data_version, data_version, site_code_version
 
 
 @dataclass(frozen=True)
@@ -136,16 +136,23 @@ API_CACHE_MAX_BYTES = 4 * 1024 * 1024
 
 
 class CachedResponse(Exception):
-    """A cache hit, raised from `ApiViewMixin.initial` once the request is validated and throttled."""
+    """A cache hit, raised from `ApiViewMixin.initial` once the request is validated and throttled: the answer as it
+    was sent (body, Content-Type, ETag), so a hit renders nothing (rendering a page of records again cost more than
+    the rest of a hit), and its Last-Modified."""
 
-    def __init__(self, data: Any, last_modified: datetime.datetime | None) -> None:
+    def __init__(self, content: bytes, content_type: str, etag: str, last_modified: datetime.datetime | None) -> None:
         super().__init__("served from the API cache")
-        self.data, self.last_modified = data, last_modified
+        self.content, self.content_type, self.etag, self.last_modified = content, content_type, etag, last_modified
+
+    def as_tuple(self) -> tuple[bytes, str, str, datetime.datetime | None]:
+        """What the cache keeps (pickled): `CachedResponse(*kept)` is the hit again."""
+        return self.content, self.content_type, self.etag, self.last_modified
 
 
 def response_cache_key(request: Request) -> str:
-    """The cache key of a request's answer: data version, path with query string, and format. Not the host: answers
-    hold no link built from it (her2kb.links.site_url), so every Host a client sends shares one entry."""
+    """The cache key of a request's answer: data and code versions, path with query string, and format. Not the
+    host: answers hold no link built from it (her2kb.links.site_url), so every Host a client sends shares one entry.
+    The code version: a deploy must not serve what the previous code rendered (or kept in another shape)."""
     renderer = request.accepted_renderer
     what = f"{request.get_full_path()}\n{renderer.format}\n{request.accepted_media_type}"
-    return f"her2kb:api:{data_version()}:{hashlib.sha256(what.encode()).hexdigest()}"
+    return f"her2kb:api:{data_version()}:{site_code_version()}:{hashlib.sha256(what.encode()).hexdigest()}"

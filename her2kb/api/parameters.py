@@ -112,8 +112,12 @@ def search_text_parameter(description: str) -> dict[str, Any]:
     }
 
 
+@functools.cache
 def filterset_parameter_specs(filterset_class: type[django_filters.FilterSet]) -> dict[str, dict[str, Any]]:
-    """Query parameters of a FilterSet: a range filter such as `date` becomes `date_after` and `date_before`."""
+    """Query parameters of a FilterSet: a range filter such as `date` becomes `date_after` and `date_before`.
+
+    Kept per class: every choice is fixed in code, and working them out again took a millisecond of each request,
+    a cached answer's included. Callers copy the specs, never change them."""
     specs: dict[str, dict[str, Any]] = {}
     for name, filter_ in filterset_class.base_filters.items():
         field = filter_.field

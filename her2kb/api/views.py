@@ -118,10 +118,10 @@ class ApiViewMixin:
                 self.throttled(request, throttle.wait())
             raise
 
-    def handle_exception(self, exc: Exception) -> Response:
+    def handle_exception(self, exc: Exception) -> HttpResponse:
         if isinstance(exc, CachedResponse):
             self._cache_hit = exc
-            return Response(exc.data)
+            return HttpResponse(exc.content, content_type=exc.content_type)
         return super().handle_exception(exc)
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
@@ -153,14 +153,17 @@ class ApiViewMixin:
                 self._name_download(request, response)
                 return self._with_rate_limit(response)
             if self._cache_hit is not None:
-                last_modified = self._cache_hit.last_modified
+                hit = self._cache_hit
                 response["X-Cache"] = "hit"
+                etag, last_modified = hit.etag, hit.last_modified
             else:
                 last_modified = dataset_last_modified()
-                if self._cache_key is not None and self._store(response.data, last_modified):
+                response.render()
+                etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+                if self._cache_key is not None and self._store(response, etag, last_modified):
                     response["X-Cache"] = "miss"
             self._name_download(request, response)
-            return self._with_rate_limit(self._conditional(request, response, last_modified))
+            return self._with_rate_limit(self._conditional(request, response, etag, last_modified))
         return self._with_rate_limit(response)
 
     def check_throttles(self, request: Request) -> None:
@@ -194,27 +197,27 @@ class ApiViewMixin:
             return
         response["Content-Disposition"] = f'attachment; filename="{download_name(self, renderer.format)}"'
 
-    def _store(self, data: Any, last_modified: datetime.datetime | None) -> bool:
-        """Cache a 200's data with its Last-Modified (so a hit runs no query at all), if it is not too big."""
-        if len(rows_of(data)) > caching.API_CACHE_MAX_RECORDS:
+    def _store(self, response: Response, etag: str, last_modified: datetime.datetime | None) -> bool:
+        """Cache a rendered 200 with its validators (so a hit runs no query and renders nothing), if it is not too
+        big."""
+        if len(rows_of(response.data)) > caching.API_CACHE_MAX_RECORDS or (
+            len(response.content) > caching.API_CACHE_MAX_BYTES
+        ):
             return False
-        payload = pickle.dumps((data, last_modified), protocol=pickle.HIGHEST_PROTOCOL)
-        if len(payload) > caching.API_CACHE_MAX_BYTES:
-            return False
-        cache.set(self._cache_key, payload, settings.API_CACHE_SECONDS)
+        kept = CachedResponse(response.content, response["Content-Type"], etag, last_modified)
+        cache.set(
+            self._cache_key, pickle.dumps(kept.as_tuple(), protocol=pickle.HIGHEST_PROTOCOL), settings.API_CACHE_SECONDS
+        )
         return True
 
     def _conditional(
-        self, request: Request, response: Response, last_modified: datetime.datetime | None
+        self, request: Request, response: HttpResponse, etag: str, last_modified: datetime.datetime | None
     ) -> HttpResponse:
         """ETag from the rendered body (exact), Last-Modified from the data; 304 when the client is current."""
-        response.render()
-        set_validators(
-            response, etag=f'"{hashlib.sha256(response.content).hexdigest()[:32]}"', last_modified=last_modified
-        )
+        set_validators(response, etag=etag, last_modified=last_modified)
         return get_conditional_response(
             request._request,
-            etag=response["ETag"],
+            etag=etag,
             last_modified=int(last_modified.timestamp()) if last_modified else None,
             response=response,
         )

@@ -7,11 +7,13 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from drugs.models import Drug
 from drugs.tests.factories import DrugFactory
 from her2kb.api import caching as api_caching
+from her2kb.api.renderers import CSVRenderer
 from her2kb.api.throttling import AnonymousRateThrottle
 from testing.api_data import make_linked_dataset
 
@@ -73,6 +75,30 @@ def test_a_repeated_request_is_answered_from_the_cache_without_a_query(api, data
     assert second.content == first.content
     for header in ("Content-Type", "ETag", "Last-Modified", "Cache-Control"):
         assert second[header] == first[header], header
+
+
+@pytest.mark.parametrize("url", ["/api/v1/approvals/", "/api/v1/trials/?format=csv"])
+def test_a_hit_sends_the_kept_body_and_renders_nothing(api, data, url, monkeypatch):
+    first = api.get(url)
+    rendered = []
+    for renderer in (JSONRenderer, CSVRenderer):
+        real_render = renderer.render
+        monkeypatch.setattr(
+            renderer,
+            "render",
+            lambda self, *args, _real=real_render, **kwargs: rendered.append(1) or _real(self, *args, **kwargs),
+        )
+    second = api.get(url)
+    assert second["X-Cache"] == "hit" and second.content == first.content
+    assert rendered == []
+
+
+def test_an_answer_kept_by_other_code_is_not_served(api, data, monkeypatch):
+    """A deploy changes the code version: what the previous code kept (perhaps in another shape) is not read."""
+    assert api.get("/api/v1/drugs/")["X-Cache"] == "miss"
+    monkeypatch.setattr(api_caching, "site_code_version", lambda: "another-deploy")
+    assert api.get("/api/v1/drugs/")["X-Cache"] == "miss"
+    assert api.get("/api/v1/drugs/")["X-Cache"] == "hit"
 
 
 def test_a_cached_answer_still_revalidates_with_a_304(api, data):
