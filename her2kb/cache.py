@@ -172,6 +172,7 @@ _request_data_version: ContextVar[dict[str, int] | None] = ContextVar("her2kb_re
 def data_version() -> int:
     """The current data version. Within a request it is read from the cache once: a page shows several pieces kept
     under it (its content, counts, table rows, the footer), all from the same version, for one look-up."""
+    from django.conf import settings
     from django.core.cache import cache
 
     remembered = _request_data_version.get()
@@ -180,16 +181,19 @@ def data_version() -> int:
     version = cache.get(DATA_VERSION_KEY)
     if version is None:
         version = time.time_ns()
-        cache.add(DATA_VERSION_KEY, version, timeout=None)
+        cache.add(DATA_VERSION_KEY, version, timeout=settings.DATA_VERSION_SECONDS)
     if remembered is not None:
         remembered["version"] = version
     return version
 
 
 def bump_data_version() -> None:
+    from django.conf import settings
     from django.core.cache import cache
 
-    cache.set(DATA_VERSION_KEY, time.time_ns(), timeout=None)
+    # Expiring like every other entry (DATA_VERSION_SECONDS): a version that expires or is evicted is simply replaced
+    # by a new one, with what was kept under the old one left to expire.
+    cache.set(DATA_VERSION_KEY, time.time_ns(), timeout=settings.DATA_VERSION_SECONDS)
     remembered = _request_data_version.get()
     if remembered is not None:
         remembered.pop("version", None)  # a write in this request: what it reads next is the new version

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.utils.functional import cached_property
@@ -77,11 +77,45 @@ def table_rows(model: type[Model]) -> int:
     return cached_for_data_version(f"rows:{model._meta.label}", model._default_manager.count)
 
 
+def ordered_row_by_row(queryset: QuerySet) -> QuerySet:
+    """
+    `queryset` in its own order (its `order_by()`, else its model's `Meta.ordering`), ended by the primary key
+    unless a unique, non-null column already decides it. Rows that tie on every ordering column come back in any
+    order the database likes, and not the same one for every LIMIT/OFFSET (PostgreSQL sorts a short page's rows
+    with a bounded heap): page 2 would repeat some of page 1's rows and no page would show others.
+    """
+    query = queryset.query
+    ordering = list(query.order_by) or (list(queryset.model._meta.ordering) if query.default_ordering else [])
+    if any(_decides_the_order(queryset.model, term) for term in ordering):
+        return queryset
+    return queryset.order_by(*ordering, "pk")
+
+
+def _decides_the_order(model: type[Model], term: object) -> bool:
+    if not isinstance(term, str):
+        return False  # an expression: not known to be unique
+    name = term.lstrip("-")
+    if name == "pk":
+        return True
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False  # an annotation or a related model's column ("drug__name")
+    # NULLs tie with each other however unique the column (a trial without an NCT number).
+    return bool(getattr(field, "unique", False)) and not field.null
+
+
 class DataVersionPaginator(Paginator):
     """
     A Django paginator whose matches (row count, and the keys of a filter matching few) are found once per filter
-    and data version (see `filter_matches`), and whose deep pages select keys first.
+    and data version (see `filter_matches`), and whose deep pages select keys first. A queryset's order is made
+    total (`ordered_row_by_row`), so that every row is on exactly one page.
     """
+
+    def __init__(self, object_list, *args, **kwargs):
+        if isinstance(object_list, QuerySet):
+            object_list = ordered_row_by_row(object_list)
+        super().__init__(object_list, *args, **kwargs)
 
     @cached_property
     def matches(self) -> Matches | None:

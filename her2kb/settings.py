@@ -381,6 +381,10 @@ API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
 # Anonymous HTML pages are cached the same way (her2kb.middleware.PublicPageCacheMiddleware). 0 turns it off:
 # the benchmark's cold server does, so that every page it measures is rendered from the database.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# The data version (the number in every cached piece's key) and the version the search vocabulary was built from
+# expire after this long without an edit; then everything cached is computed afresh, once. Every entry the code writes
+# expires, so Redis, bounded with volatile-lru (docker-compose.yml), may evict any of them and never the Celery queue.
+DATA_VERSION_SECONDS = env.int("DATA_VERSION_SECONDS", default=7 * 24 * 3600)
 # HTML pages per client address a minute (her2kb.middleware.PageRateLimitMiddleware), a 429 page past it. 0 turns it
 # off; the test suite (hundreds of pages a minute from one address) runs without it, except the tests of it.
 PAGE_RATE_LIMIT_PER_MINUTE = env.int("PAGE_RATE_LIMIT_PER_MINUTE", default=0 if TESTING else 300)

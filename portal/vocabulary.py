@@ -18,6 +18,7 @@ import string
 from collections import Counter
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -70,7 +71,7 @@ def vocabulary_rebuild() -> int:
     for words in _record_words():
         documents.update(words)
     SearchWord.objects.replace_with(documents, batch_size=WRITE_BATCH)
-    cache.set(VERSION_KEY, version, timeout=None)
+    cache.set(VERSION_KEY, version, timeout=settings.DATA_VERSION_SECONDS)
     return len(documents)
 
 

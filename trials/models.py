@@ -105,7 +105,8 @@ class TrialQuerySet(models.QuerySet):
         match = _text_match(text)
         rank = text_rank(TRIAL_DOCUMENT, text) + bonus(exact, 2.0) + bonus(match.identifier, 1.0)
         found = among_top_candidates(self, match, "-pk")
-        return found.annotate(rank=rank).order_by("-rank", "acronym", "nct_id")
+        # The key last: trials tying on rank and acronym without NCT numbers keep one order (a search's top few).
+        return found.annotate(rank=rank).order_by("-rank", "acronym", "nct_id", "pk")
 
     def studying(self, **trial_drug_conditions: object) -> TrialQuerySet:
         """Trials with a drug meeting `trial_drug_conditions` (lookups on TrialDrug: `drug__drug_class__in=[…]`,

@@ -161,7 +161,9 @@ class ApprovalQuerySet(models.QuerySet):
         return dict(self.order_by().values_list("agency").annotate(n=models.Count("pk")))
 
     def latest_first(self) -> ApprovalQuerySet:
-        return self.order_by("-date", "drug__name")
+        """Newest first, then by drug; ties (one drug's approvals of one day) in the order they were entered, the
+        same on every page and every render."""
+        return self.order_by("-date", "drug__name", "pk")
 
     def for_her2_status(self, statuses: str | Iterable[str]) -> ApprovalQuerySet:
         """Approvals that apply to patients whose tumour has HER2 status `statuses` (a Her2Category value, or any

@@ -8,10 +8,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from drugs.api.views import ApprovalViewSet
 from drugs.choices import Agency, ApprovalType, DrugClass, Her2Category, TherapySetting, TumourType
+from drugs.models import Approval
 from drugs.tests.factories import ApprovalFactory, DrugFactory, TargetFactory
+from her2kb.api.parameters import ordering_terms
 from her2kb.tests.api_responses import csv_rows
 from testing.api_data import make_linked_dataset
+from testing.pages import every_api_page
 
 pytestmark = pytest.mark.django_db
 
@@ -138,6 +142,21 @@ def test_approvals_are_newest_first_and_can_be_ordered(api, approvals):
     assert dates == sorted(dates, reverse=True)
     dates = [a["date"] for a in api.get("/api/v1/approvals/", {"ordering": "date"}).json()["results"]]
     assert dates == sorted(dates)
+
+
+@pytest.mark.parametrize("term", ["", *ordering_terms(ApprovalViewSet)])
+def test_every_order_the_approvals_api_offers_lists_each_approval_on_exactly_one_page(api, term):
+    drug = DrugFactory()
+    # One drug, one agency, one date: every ordering field ties, only the indication differs.
+    for n in range(40):
+        ApprovalFactory(drug=drug, date=datetime.date(2020, 1, 1), indication=f"Tied indication {n}")
+    seen = [
+        approval["id"]
+        for approval in every_api_page(
+            api, "/api/v1/approvals/", {"page_size": 7, **({"ordering": term} if term else {})}
+        )
+    ]
+    assert sorted(seen) == sorted(Approval.objects.values_list("pk", flat=True))
 
 
 def test_fda_adc_approvals_since_2019_download_as_csv(api, approvals):

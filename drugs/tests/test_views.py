@@ -7,9 +7,12 @@ import pytest
 from django.test import Client
 
 from drugs.choices import DrugClass, Her2Category, KinaseBinding, TumourType
+from drugs.models import Approval
 from drugs.tests.factories import ApprovalFactory, DrugFactory, TargetFactory
+from drugs.views import ApprovalListView
 from references.tests.factories import ReferenceFactory
 from testing.catalogue import count_queries, make_catalogue
+from testing.pages import every_html_page
 from trials.tests.factories import OutcomeFactory, TrialDrugFactory, TrialFactory
 
 pytestmark = pytest.mark.django_db
@@ -443,6 +446,17 @@ def test_approvals_agency_filter_says_which_agencies_have_no_record_and_links_th
     empty = _get("/approvals/", {"agency": "TGA"}).content.decode()
     assert "No approvals match these filters. For Australia TGA, see" in empty
     assert 'href="/missing/tga/">what is known to be missing' in empty
+
+
+def test_approval_list_shows_each_approval_on_exactly_one_page_when_dates_and_drugs_tie(monkeypatch):
+    monkeypatch.setattr(ApprovalListView, "paginate_by", 7)  # short pages: PostgreSQL sorts each page's rows anew
+    drug = DrugFactory()
+    for n in range(40):  # one drug, one date: only a unique last key orders them from page to page
+        ApprovalFactory(drug=drug, date="2020-01-15", indication=f"Tied indication {n}")
+
+    seen = [approval.pk for approval in every_html_page(Client(), "/approvals/")]
+
+    assert sorted(seen) == sorted(Approval.objects.values_list("pk", flat=True))
 
 
 def test_approval_list_shows_25_to_a_page_newest_first_and_the_rest_on_the_next():

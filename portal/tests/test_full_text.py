@@ -7,7 +7,8 @@ every write, however it is made.
 import re
 
 import pytest
-from django.db import connection
+from django.conf import settings
+from django.db import connections
 
 from drugs.models import Approval, Drug
 from drugs.models.approval import APPROVAL_DOCUMENT
@@ -22,8 +23,8 @@ from trials.tests.factories import TrialFactory
 pytestmark = pytest.mark.django_db
 
 
-def _found(text: str) -> set[str]:
-    return {reference.title for reference in Reference.objects.search(text)}
+def _found(text: str, using: str = "default") -> set[str]:
+    return {reference.title for reference in Reference.objects.using(using).search(text)}
 
 
 def test_words_are_stemmed():
@@ -93,25 +94,25 @@ def test_every_searched_kind_has_its_document():
 # ---- SQLite: the FTS5 tables and their triggers ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def sqlite():
-    if connection.vendor != "sqlite":
-        pytest.skip("the FTS5 tables are SQLite's; PostgreSQL stores the document in the table")
-    return connection
+# The SQLite database: the default one, or, where the tests run on PostgreSQL, the embedded one beside it (settings:
+# "embedded"), so that both runs test the triggers.
+SQLITE = "embedded" if "embedded" in settings.DATABASES else "default"
+on_sqlite = pytest.mark.django_db(databases=sorted({"default", SQLITE}))
 
 
 def _collapsed(sql: str) -> str:
     return " ".join(re.sub(r"\s+", " ", sql).replace("( ", "(").replace(" )", ")").split())
 
 
-def test_the_migrations_made_the_triggers_the_documents_declare(sqlite):
+@on_sqlite
+def test_the_migrations_made_the_triggers_the_documents_declare():
     assert {document.table for document in SEARCH_DOCUMENTS} == {
         DRUG_DOCUMENT.table,
         APPROVAL_DOCUMENT.table,
         TRIAL_DOCUMENT.table,
         REFERENCE_DOCUMENT.table,
     }
-    with sqlite.cursor() as cursor:
+    with connections[SQLITE].cursor() as cursor:
         cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
         triggers = {name: _collapsed(sql) for name, sql in cursor.fetchall()}
     for document in SEARCH_DOCUMENTS:
@@ -119,16 +120,18 @@ def test_the_migrations_made_the_triggers_the_documents_declare(sqlite):
         assert [triggers.get(name) for name in document.trigger_names] == declared, document.table
 
 
-def test_triggers_lost_to_a_rebuilt_table_come_back_with_the_rows_indexed_afresh(sqlite):
-    reference = ReferenceFactory(title="Fakeximab in fakeoma", abstract="")
-    with sqlite.cursor() as cursor:
+@on_sqlite
+def test_triggers_lost_to_a_rebuilt_table_come_back_with_the_rows_indexed_afresh():
+    reference = ReferenceFactory.build(title="Fakeximab in fakeoma", abstract="")
+    reference.save(using=SQLITE)
+    with connections[SQLITE].cursor() as cursor:
         # What Django's SQLite schema editor does to a table it alters: the triggers go with the old table.
         for name in REFERENCE_DOCUMENT.trigger_names:
             cursor.execute(f'DROP TRIGGER "{name}"')
-    Reference.objects.filter(pk=reference.pk).update(title="Fakeximab in pseudoma")
-    assert _found("pseudoma") == set()  # the document no longer follows
+    Reference.objects.using(SQLITE).filter(pk=reference.pk).update(title="Fakeximab in pseudoma")
+    assert _found("pseudoma", using=SQLITE) == set()  # the document no longer follows
 
-    assert ensure_sqlite_search_tables() == [REFERENCE_DOCUMENT.fts_table]
+    assert ensure_sqlite_search_tables(using=SQLITE) == [REFERENCE_DOCUMENT.fts_table]
 
-    assert _found("pseudoma") == {"Fakeximab in pseudoma"} and _found("fakeoma") == set()
-    assert ensure_sqlite_search_tables() == []  # nothing amiss: nothing done
+    assert _found("pseudoma", using=SQLITE) == {"Fakeximab in pseudoma"} and _found("fakeoma", using=SQLITE) == set()
+    assert ensure_sqlite_search_tables(using=SQLITE) == []  # nothing amiss: nothing done

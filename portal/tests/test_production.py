@@ -1,15 +1,20 @@
 """Production readiness: deploy checks, security headers, the page cache, and surviving a Redis outage."""
 
+import inspect
 import secrets
 import subprocess
 import sys
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.test import Client, override_settings
 
 from drugs.models import Drug
 from drugs.tests.factories import DrugFactory
+from portal.vocabulary import vocabulary_rebuild
+from testing.catalogue import make_catalogue
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +169,55 @@ def test_curator_edits_still_save_when_redis_is_down():
     )
     assert response.status_code == 302, response.content[:2000]
     assert Drug.objects.get(pk=drug.pk).name == "new name"
+
+
+def _write_to_the_cache_as_visitors_do() -> None:
+    """Edits (the data version), the pages and API lists visitors read, search's vocabulary, a failed sign-in."""
+    catalogue = make_catalogue(2)
+    client = Client()
+    for url in (
+        "/",
+        "/drugs/",
+        catalogue.drug.get_absolute_url(),
+        "/approvals/",
+        catalogue.trial.get_absolute_url(),
+        "/search/?q=fakeximab",
+        "/api/v1/trials/",
+        "/api/v1/approvals/?agency=FDA",
+        "/api/v1/references/",
+    ):
+        assert client.get(url).status_code == 200, url
+    vocabulary_rebuild()
+    client.post("/admin/login/", {"username": "curator", "password": "wrong"})
+
+
+def test_every_cache_entry_the_site_writes_expires(monkeypatch):
+    # Redis is bounded with volatile-lru (docker-compose.yml): an entry without an expiry could never be evicted.
+    backend = type(caches["default"])
+    writes = []
+    for method in ("set", "add", "set_many"):
+        original = getattr(backend, method)
+        signature = inspect.signature(original)
+
+        def recording(self, *args, _original=original, _signature=signature, **kwargs):
+            timeout = _signature.bind(self, *args, **kwargs).arguments.get("timeout", DEFAULT_TIMEOUT)
+            writes.append((args[0], self.default_timeout if timeout is DEFAULT_TIMEOUT else timeout))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(backend, method, recording)
+
+    _write_to_the_cache_as_visitors_do()
+
+    assert len(writes) > 20  # pages, API answers, kept pieces, counts, the data version …
+    assert [key for key, timeout in writes if timeout is None or timeout <= 0] == []
+
+
+def test_every_key_in_redis_expires(redis_url):
+    import redis
+
+    _write_to_the_cache_as_visitors_do()
+
+    server = redis.Redis.from_url(redis_url)
+    keys = list(server.scan_iter())
+    assert len(keys) > 20
+    assert [key for key in keys if server.ttl(key) < 0] == []  # -1: no expiry

@@ -1,6 +1,7 @@
 """The trials and outcomes API: lookup by NCT number or slug, every filter, CSV and query counts."""
 
 import csv
+import datetime
 import io
 import json
 from decimal import Decimal
@@ -12,8 +13,12 @@ from rest_framework.test import APIClient
 
 from drugs.choices import Her2Category, TumourType
 from drugs.tests.factories import DrugFactory
+from her2kb.api.parameters import ordering_terms
 from testing.api_data import make_linked_dataset
+from testing.pages import every_api_page
+from trials.api.views import OutcomeViewSet, TrialViewSet
 from trials.choices import Endpoint, TrialPhase, TrialStatus
+from trials.models import Trial
 from trials.tests.factories import OutcomeFactory, TrialDrugFactory, TrialFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +110,37 @@ def test_trial_ordering(api):
         TrialFactory(acronym=acronym)
     acronyms = [t["acronym"] for t in api.get("/api/v1/trials/", {"ordering": "-acronym"}).json()["results"]]
     assert acronyms == ["C-TRIAL", "B-TRIAL", "A-TRIAL"]
+
+
+@pytest.mark.parametrize("term", ["", *ordering_terms(TrialViewSet)])
+def test_every_order_the_trials_api_offers_lists_each_trial_on_exactly_one_page(api, term):
+    # Every trial ties on every ordering field (half have no NCT number): only a unique last key orders them.
+    Trial.objects.bulk_create(
+        TrialFactory.build(
+            acronym="TIED", start_date=datetime.date(2020, 1, 1), nct_id=None if n % 2 else f"NCT9{n:07d}"
+        )
+        for n in range(40)
+    )
+    seen = [
+        trial["slug"]
+        for trial in every_api_page(api, "/api/v1/trials/", {"page_size": 7, **({"ordering": term} if term else {})})
+    ]
+    assert sorted(seen) == sorted(Trial.objects.values_list("slug", flat=True))
+
+
+@pytest.mark.parametrize("term", ["", *ordering_terms(OutcomeViewSet)])
+def test_every_order_the_outcomes_api_offers_lists_each_outcome_on_exactly_one_page(api, term):
+    trial = TrialFactory(acronym="TIED")
+    # The same trial, endpoint, population and hazard ratio; only the analysis (not an ordering field) differs.
+    for n in range(40):
+        OutcomeFactory(trial=trial, analysis=f"analysis {n % 3}", timepoint=f"{n} months")
+    seen = [
+        outcome["id"]
+        for outcome in every_api_page(
+            api, "/api/v1/outcomes/", {"page_size": 7, **({"ordering": term} if term else {})}
+        )
+    ]
+    assert sorted(seen) == sorted(trial.outcomes.values_list("pk", flat=True))
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,11 @@ from drugs.choices import Her2Category, TumourType
 from drugs.tests.factories import ApprovalFactory, DrugFactory
 from references.tests.factories import ReferenceFactory
 from testing.catalogue import count_queries, make_catalogue
+from testing.pages import every_html_page
 from trials.choices import DrugRole, Endpoint, TrialPhase, TrialStatus
+from trials.models import Trial
 from trials.tests.factories import OutcomeFactory, TrialDrugFactory, TrialFactory
+from trials.views import TrialListView
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +74,15 @@ def test_trial_list_is_paginated_and_keeps_filters_in_page_links():
     assert "Page 1 of 2" in html
     assert "?phase=phase_3&amp;page=2" in html
     assert _get("/trials/", {"phase": "phase_3", "page": "2"}).status_code == 200
+
+
+def test_trial_list_shows_each_trial_on_exactly_one_page_when_acronyms_tie_and_nct_numbers_are_missing(monkeypatch):
+    monkeypatch.setattr(TrialListView, "paginate_by", 7)  # short pages: PostgreSQL sorts each page's rows anew
+    Trial.objects.bulk_create(TrialFactory.build(acronym="TIED", nct_id=None) for _ in range(40))
+
+    seen = [trial.slug for trial in every_html_page(Client(), "/trials/")]
+
+    assert sorted(seen) == sorted(Trial.objects.values_list("slug", flat=True))
 
 
 def test_trial_list_query_count_does_not_grow_with_data():
