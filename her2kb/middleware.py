@@ -1,6 +1,7 @@
 """Project-wide middleware: the input guard, the public page cache, the security headers Django does not set
 itself, and the admin sign-in limiter."""
 
+import functools
 import hashlib
 import time
 
@@ -9,6 +10,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
+from django.utils.cache import set_response_etag
 
 from .api.errors import problem_response
 from .cache import CacheUnavailable, count_hit, data_version, one_data_version_per_request
@@ -140,6 +142,8 @@ class PublicPageCacheMiddleware:
             return response
         response = self.get_response(request)
         if self._cacheable_response(response):
+            # The ETag kept with the page: ConditionalGetMiddleware would otherwise hash the whole page on every hit.
+            set_response_etag(response)
             headers = {name: value for name, value in response.items() if name.lower() in ("content-type", "etag")}
             cache.set(key, (response.content, headers), settings.PAGE_CACHE_SECONDS)
             response["X-Cache"] = "miss"
@@ -159,18 +163,24 @@ class PublicPageCacheMiddleware:
         return response.status_code == 200 and not response.streaming and not response.cookies
 
 
-def known_query_parameters(path: str) -> set[str]:
+def known_query_parameters(path: str) -> frozenset[str]:
     """The query parameters the page at `path` reads: a filtered list's filters and page number, and those a view
     names in `cached_query_parameters` (the search's `q`). Unknown pages know none."""
+    return _known_query_parameters(settings.ROOT_URLCONF, path)
+
+
+# Kept per path: resolving it again took a good part of serving a cached list page.
+@functools.lru_cache(maxsize=4096)
+def _known_query_parameters(urlconf: str, path: str) -> frozenset[str]:
     try:
-        view_class = getattr(resolve(path).func, "view_class", None)
+        view_class = getattr(resolve(path, urlconf).func, "view_class", None)
     except Resolver404:
-        return set()
+        return frozenset()
     known = set(getattr(view_class, "cached_query_parameters", ()))
     filterset_class = getattr(view_class, "filterset_class", None)
     if filterset_class is not None:
         known |= {*filterset_class.base_filters, view_class.page_kwarg}
-    return known
+    return frozenset(known)
 
 
 class SecurityHeadersMiddleware:

@@ -62,6 +62,22 @@ def test_a_page_served_from_the_cache_carries_every_security_header():
         assert response["X-Content-Type-Options"] == "nosniff"
 
 
+def test_a_page_served_from_the_cache_keeps_its_etag_and_is_not_hashed_again(monkeypatch):
+    import django.middleware.http
+
+    client = Client()
+    first = client.get("/drugs/?drug_class=adc")
+    hashed = []
+    real_set_etag = django.middleware.http.set_response_etag
+    monkeypatch.setattr(
+        django.middleware.http, "set_response_etag", lambda response: hashed.append(1) or real_set_etag(response)
+    )
+    second = client.get("/drugs/?drug_class=adc")
+    assert (first["X-Cache"], second["X-Cache"]) == ("miss", "hit")
+    assert second["ETag"] == first["ETag"] and hashed == []
+    assert client.get("/drugs/?drug_class=adc", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
 def test_random_query_strings_are_rendered_but_never_stored(monkeypatch):
     from django.core.cache import cache
 
